@@ -1,0 +1,51 @@
+// Bundles every entry point with esbuild: CommonJS for Node (agent CLI, service, extension),
+// and ESM for the browser (webviews). Kept small on purpose: one list of entries, one call each.
+import { build } from 'esbuild';
+import { existsSync, chmodSync, readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const define = { __DMGW_VERSION__: JSON.stringify(pkg.version) };
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** Packages that cannot be bundled: WASM payloads loaded from their own folder, or dev-only servers. */
+const external = ['vscode', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'azurite', 'pg-native'];
+
+const node = [
+  { in: 'src/agent/cli.ts', out: 'agent/cli' },
+  { in: 'src/service/main.ts', out: 'service/main' },
+  { in: 'src/extension/extension.ts', out: 'extension/extension' },
+].filter((e) => existsSync(e.in));
+
+await build({
+  entryPoints: node,
+  outdir: 'dist',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  external,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  loader: { '.node': 'empty' },
+  define,
+});
+if (existsSync('dist/agent/cli.js')) chmodSync('dist/agent/cli.js', 0o755);
+
+const web = [{ in: 'webviews/configManager/main.ts', out: 'webviews/configManager' }].filter((e) => existsSync(e.in));
+if (web.length) {
+  await build({
+    entryPoints: web,
+    outdir: 'dist',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  });
+}
+if (watch) console.log('watch mode is not implemented; rerun npm run build');
