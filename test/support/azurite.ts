@@ -1,0 +1,63 @@
+/**
+ * A real Azurite blob server (the npm package's own CLI) in a child process on a free port, in-memory.
+ * `--skipApiVersionCheck` is required: the current SDK sends an API version Azurite does not know yet.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export const DEV_ACCOUNT = 'devstoreaccount1';
+/** Azurite's published well-known development key (not a secret). */
+export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteServer {
+  port: number;
+  blobEndpoint: string;
+  connectionString: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startAzurite(): Promise<AzuriteServer> {
+  const require = createRequire(__filename);
+  const main = join(dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
+  const child = spawn(
+    process.execPath,
+    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose', '--extentMemoryLimit', '2048'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`azurite did not start in 30 s: ${out}`)), 30_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /(?:listening at|listens on) https?:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`azurite exited with ${code}: ${out}`));
+    });
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const blobEndpoint = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+  return {
+    port,
+    blobEndpoint,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * A small TCP fault proxy for tests (there is no toxiproxy or tc netem here): forwards 127.0.0.1:<port> to a
+ * target and can cut connections after N bytes, reset them, stall, or throttle — per direction — so that a
+ * test can break the source or the sink connection in the middle of a copy.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export interface FaultPlan {
+  /** Destroy the connection after this many bytes flowed target→client (downstream) in total across the proxy. */
+  cutDownstreamAfterBytes?: number;
+  /** Destroy the connection after this many bytes flowed client→target (upstream). */
+  cutUpstreamAfterBytes?: number;
+  /** How many connections to cut before behaving normally (default 1). */
+  cuts?: number;
+  /** Use RST (resetAndDestroy) instead of a FIN. */
+  reset?: boolean;
+  /** Delay every chunk by this many ms (stall/throttle). */
+  delayMs?: number;
+}
+
+export interface FaultProxy {
+  port: number;
+  /** Number of connections cut so far. */
+  readonly cutCount: number;
+  /** Number of connections accepted so far. */
+  readonly connections: number;
+  setPlan(plan: FaultPlan): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1', initial: FaultPlan = {}): Promise<FaultProxy> {
+  let plan = { cuts: 1, ...initial };
+  let cutCount = 0;
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    connections++;
+    const upstream = connect({ port: targetPort, host: targetHost });
+    sockets.add(client).add(upstream);
+    let down = 0;
+    let up = 0;
+    const kill = () => {
+      cutCount++;
+      for (const s of [client, upstream]) {
+        if (plan.reset && 'resetAndDestroy' in s) s.resetAndDestroy();
+        else s.destroy();
+      }
+    };
+    const armed = () => cutCount < (plan.cuts ?? 1);
+    const pipe = (from: Socket, to: Socket, dir: 'up' | 'down') => {
+      from.on('data', (chunk: Buffer) => {
+        if (dir === 'down') down += chunk.length;
+        else up += chunk.length;
+        const limit = dir === 'down' ? plan.cutDownstreamAfterBytes : plan.cutUpstreamAfterBytes;
+        const count = dir === 'down' ? down : up;
+        if (limit !== undefined && armed() && count >= limit) {
+          kill();
+          return;
+        }
+        const send = () => {
+          if (!to.destroyed && !to.write(chunk)) {
+            from.pause();
+            to.once('drain', () => from.resume());
+          }
+        };
+        if (plan.delayMs) {
+          from.pause();
+          setTimeout(() => {
+            send();
+            from.resume();
+          }, plan.delayMs);
+        } else send();
+      });
+      from.on('end', () => to.end());
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        to.destroy();
+        sockets.delete(from);
+      });
+    };
+    pipe(client, upstream, 'up');
+    pipe(upstream, client, 'down');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    get cutCount() {
+      return cutCount;
+    },
+    get connections() {
+      return connections;
+    },
+    setPlan(p) {
+      plan = { cuts: 1, ...p };
+      cutCount = 0;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
