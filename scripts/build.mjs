@@ -12,6 +12,9 @@ const production = process.argv.includes('--production');
 /** Packages that cannot be bundled: WASM payloads loaded from their own folder, or dev-only servers. */
 const external = ['vscode', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'azurite', 'pg-native'];
 
+/** jsonc-parser's `main` is a UMD build whose inner `require('./impl/format')` esbuild cannot follow; its ESM build bundles. */
+const alias = { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' };
+
 const node = [
   { in: 'src/agent/cli.ts', out: 'agent/cli' },
   { in: 'src/service/main.ts', out: 'service/main' },
@@ -26,6 +29,7 @@ await build({
   platform: 'node',
   target: 'node22',
   external,
+  alias,
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',

@@ -1,9 +1,13 @@
 /**
  * The one redaction layer every logger and error path goes through. It masks:
  * - values of secret keys in connection strings (`Password=...;`, `AccountKey=...`, `SharedAccessSignature=...`),
+ *   quoted or not, up to the `;` that ends them,
  * - passwords in URLs (`postgres://user:secret@host`), SAS signatures (`sig=...`),
- * - secret JSON fields (`"password": "..."`, `"value"` of a SecureString, `"accountKey"`, `"sasToken"`),
- * - and any literal registered with `registerSecret` (decrypted credentials are registered the moment they exist).
+ * - secret JSON fields (`"password": "..."`, `"value"` of a SecureString, `"accountKey"`, `"sasToken"`) and the same
+ *   fields as `util.inspect` prints them (`password: '...'`),
+ * - and any literal registered with `registerSecret` (decrypted credentials are registered the moment they exist),
+ *   also in the escaped forms it takes inside JSON, URLs and quoted connection-string values.
+ * An EncryptedCredential (a JWE) is not a secret and passes through: only the gateway's key can open it.
  */
 const MASK = '***';
 
@@ -24,45 +28,68 @@ const SECRET_KEYS = [
   'key2',
 ];
 
-const registered = new Set<string>();
+/** Registered literals shorter than this are not masked as literals: masking "ab" everywhere would garble every line. */
+export const MIN_REGISTERED_SECRET_LENGTH = 4;
 
-/** Remember a secret literal so that it is masked wherever it shows up later. Ignores very short values. */
+const registered = new Set<string>();
+/** Longest first, so that a secret containing another one is masked whole. */
+let ordered: string[] = [];
+
+/** Remember a secret literal so that it is masked wherever it shows up later, raw or escaped. Ignores very short values. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) registered.add(value);
+  if (!value || value.length < MIN_REGISTERED_SECRET_LENGTH) return;
+  const before = registered.size;
+  for (const form of escapedForms(value)) if (form.length >= MIN_REGISTERED_SECRET_LENGTH) registered.add(form);
+  if (registered.size !== before) ordered = [...registered].sort((a, b) => b.length - a.length);
 }
 
 export function forgetSecrets(): void {
   registered.clear();
+  ordered = [];
+}
+
+/** The spellings one secret takes in what we print: JSON string content, URL component, doubled quotes. */
+function escapedForms(v: string): string[] {
+  return [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v), v.replace(/"/g, '""'), v.replace(/'/g, "''"), v.replace(/'/g, "\\'")];
 }
 
 const keyAlt = SECRET_KEYS.join('|');
-// key=value inside connection strings; value is quoted or runs to ';' / quote / end
-const connKv = new RegExp(`((?:^|[;\\s"'{,])\\s*(?:${keyAlt})\\s*=\\s*)("(?:[^"]|"")*"|'(?:[^']|'')*'|[^;"'\\s]*)`, 'gi');
-// "password": "..." in JSON
-const jsonKv = new RegExp(`("(?:${keyAlt}|encryptedCredentialPlaintext)"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+// key=value inside connection strings. A quoted value runs to its closing quote; an unquoted one to ';', a line end,
+// or a double quote that ends the JSON string around it (an escaped \" stays inside). Over-masking beats a leak.
+const connKv = new RegExp(`((?:^|[;\\s"'{,(])(?:${keyAlt})\\s*=\\s*)("(?:[^"]|"")*(?:"|$)|'(?:[^']|'')*(?:'|$)|(?:\\\\.|[^;"\\r\\n\\\\])*)`, 'gim');
+// "password": "..." in JSON (the key in any case)
+const jsonKv = new RegExp(`("(?:${keyAlt})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+// password: '...' as util.inspect prints objects
+const inspectKv = new RegExp(`(\\b(?:${keyAlt})\\s*:\\s*)'(?:[^'\\\\]|\\\\.)*'`, 'gi');
 // "type": "SecureString", "value": "..." (either order within a small object)
 const secureString = /("type"\s*:\s*"SecureString"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 const secureStringRev = /("value"\s*:\s*)"(?:[^"\\]|\\.)*"(\s*,\s*"type"\s*:\s*"SecureString")/g;
-// scheme://user:password@host
-const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi;
+const secureStringInspect = /(type\s*:\s*'SecureString'\s*,\s*value\s*:\s*)'(?:[^'\\]|\\.)*'/g;
+// scheme://user:password@host — greedy up to the last '@' of the authority, as URL parsers split it
+const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)([^/?#\s"']+)(@)/gi;
 // SAS query signature
-const sasSig = /([?&]sig=)[^&\s"']+/gi;
+const sasSig = /([?&;]sig=)[^&\s"';]+/gi;
 
 export function redact(text: string): string {
   if (!text) return text;
   let out = text;
-  for (const s of registered) if (out.includes(s)) out = out.split(s).join(MASK);
-  out = out.replace(connKv, (_m, pre: string, v: string) => (v ? `${pre}${MASK}` : `${pre}${v}`));
+  for (const s of ordered) if (out.includes(s)) out = out.split(s).join(MASK);
+  out = out.replace(connKv, (_m, pre: string, v: string) => (v && v !== '""' && v !== "''" ? `${pre}${MASK}` : `${pre}${v}`));
   out = out.replace(jsonKv, `$1"${MASK}"`);
+  out = out.replace(inspectKv, `$1'${MASK}'`);
   out = out.replace(secureString, `$1"${MASK}"`);
   out = out.replace(secureStringRev, `$1"${MASK}"$2`);
+  out = out.replace(secureStringInspect, `$1'${MASK}'`);
   out = out.replace(urlPassword, `$1${MASK}$3`);
   out = out.replace(sasSig, `$1${MASK}`);
   return out;
 }
 
-/** Redacts an Error for printing: message (and stack under debug) with secrets masked. */
+/** Redacts an Error for printing: message (and stack under debug) with secrets masked, causes included. */
 export function redactError(e: unknown, withStack = false): string {
-  if (e instanceof Error) return redact(withStack && e.stack ? e.stack : e.message);
-  return redact(String(e));
+  if (!(e instanceof Error)) return redact(String(e));
+  let text = withStack && e.stack ? e.stack : e.message;
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause !== undefined && cause !== e) text += `\ncaused by: ${cause instanceof Error ? (withStack && cause.stack ? cause.stack : cause.message) : String(cause)}`;
+  return redact(text);
 }

@@ -1,4 +1,6 @@
 /** Imports every command file and registers it; the order here is the order in `dmgw help`. */
+import { certCommand } from './cert.js';
+import { encryptCommand } from './encrypt.js';
 import { register } from './index.js';
 
-register();
+register(certCommand, encryptCommand);

@@ -1,0 +1,13 @@
+/**
+ * The logger a dmgw command uses: warnings on stderr (everything with --verbose or DMGW_VERBOSE=1), and every
+ * entry appended to the gateway home's log file when the gateway home exists — a command run on a machine that
+ * is not a gateway (say, `dmgw encrypt --cert` on a laptop) leaves no folder behind.
+ */
+import { standardLogger, verboseFromEnv, type Logger } from '../../common/log.js';
+import type { CommandIo } from '../commands/command.js';
+import { GatewayHome } from './home.js';
+
+export function commandLogger(io: CommandIo, component: string, verbose = false): Logger {
+  const home = GatewayHome.resolve({ env: io.env });
+  return standardLogger({ stream: io.stderr, verbose: verbose || verboseFromEnv(io.env), file: home.exists() ? home.logFile : undefined, component });
+}
