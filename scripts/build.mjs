@@ -19,6 +19,7 @@ const node = [
   { in: 'src/agent/cli.ts', out: 'agent/cli' },
   { in: 'src/service/main.ts', out: 'service/main' },
   { in: 'src/extension/extension.ts', out: 'extension/extension' },
+  { in: 'src/demo/main.ts', out: 'demo/main' },
 ].filter((e) => existsSync(e.in));
 
 await build({
