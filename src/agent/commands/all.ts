@@ -2,5 +2,6 @@
 import { certCommand } from './cert.js';
 import { encryptCommand } from './encrypt.js';
 import { register } from './index.js';
+import { serviceCommand } from './service.js';
 
-register(certCommand, encryptCommand);
+register(certCommand, encryptCommand, serviceCommand);

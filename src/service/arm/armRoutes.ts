@@ -1,0 +1,17 @@
+/** Every Azure Resource Manager route of the service (Microsoft.DataFactory, api-version 2018-06-01). */
+import type { Router } from '../http/router.js';
+import type { ServiceContext } from '../context.js';
+import { childRoutes } from './childRoutes.js';
+import { factoryRoutes } from './factoryRoutes.js';
+import { integrationRuntimeRoutes } from './integrationRuntimeRoutes.js';
+import { nodeRoutes } from './nodeRoutes.js';
+import { runRoutes } from './runRoutes.js';
+
+export function armRoutes(router: Router, ctx: ServiceContext): Router {
+  factoryRoutes(router, ctx);
+  childRoutes(router, ctx);
+  integrationRuntimeRoutes(router, ctx);
+  nodeRoutes(router, ctx);
+  runRoutes(router, ctx);
+  return router;
+}

@@ -1,0 +1,36 @@
+/** Microsoft.DataFactory/factories: createOrUpdate, update, get, delete, listByResourceGroup, list. */
+import { readJson } from '../http/json.js';
+import type { Router } from '../http/router.js';
+import type { ServiceContext } from '../context.js';
+import { factoryKey } from '../store/factories.js';
+import { FACTORY_PATH } from './ids.js';
+import { checkName, factoryOf } from './lookup.js';
+import { factoryJson } from './shapes.js';
+
+export function factoryRoutes(router: Router, ctx: ServiceContext): void {
+  router.add('GET', '/subscriptions/{subscriptionId}/providers/Microsoft.DataFactory/factories', async ({ params }) => ({
+    status: 200,
+    body: { value: (await ctx.factories.list(params.subscriptionId!)).map(factoryJson) },
+  }));
+  router.add('GET', '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories', async ({ params }) => ({
+    status: 200,
+    body: { value: (await ctx.factories.list(params.subscriptionId!, params.resourceGroupName!)).map(factoryJson) },
+  }));
+  router.add('PUT', FACTORY_PATH, async ({ req, params }) => {
+    checkName('factory', params.factoryName!);
+    const body = ((await readJson(req)) ?? {}) as { location?: string; tags?: unknown; identity?: unknown; properties?: Record<string, unknown> };
+    const { provisioningState: _p, createTime: _c, version: _v, ...properties } = body.properties ?? {};
+    const { row } = await ctx.factories.upsert({ subscription: params.subscriptionId!, resourceGroup: params.resourceGroupName!, name: params.factoryName!, location: body.location, tags: body.tags, identity: body.identity, properties });
+    return { status: 200, body: factoryJson(row) };
+  });
+  router.add('PATCH', FACTORY_PATH, async ({ req, params }) => {
+    const f = await factoryOf(ctx, params);
+    const body = ((await readJson(req)) ?? {}) as { tags?: unknown; identity?: unknown };
+    return { status: 200, body: factoryJson((await ctx.factories.patch(f.id, body.tags, body.identity))!) };
+  });
+  router.add('GET', FACTORY_PATH, async ({ params }) => ({ status: 200, body: factoryJson(await factoryOf(ctx, params)) }));
+  router.add('DELETE', FACTORY_PATH, async ({ params }) => {
+    const deleted = await ctx.factories.delete(factoryKey(params.subscriptionId!, params.resourceGroupName!, params.factoryName!));
+    return { status: deleted ? 200 : 204 };
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Integration runtimes (SelfHosted only: this service runs work on gateways): CRUD, getStatus, listAuthKeys,
+ * regenerateAuthKey, monitoringData, upgrade, getConnectionInfo; plus listCertificates (ours: the certificates
+ * nodes registered with, which the extension encrypts credentials for).
+ */
+import { formatGatewayKey, KEY_NAMES, type KeyName } from '../../common/gateway/key.js';
+import { VERSION } from '../../common/version.js';
+import { badRequest } from '../http/httpError.js';
+import { readJson } from '../http/json.js';
+import type { Router } from '../http/router.js';
+import type { ServiceContext } from '../context.js';
+import type { FactoryRow } from '../store/factories.js';
+import type { GatewayRow } from '../store/gateways.js';
+import { gatewayState } from '../status/nodeStatus.js';
+import { FACTORY_PATH, factoryId } from './ids.js';
+import { checkName, childOf, factoryOf, gatewayOfIr, propertiesOf } from './lookup.js';
+import { childJson, irStatusJson, nodeJson } from './shapes.js';
+
+const LIST = `${FACTORY_PATH}/integrationRuntimes`;
+const ITEM = `${LIST}/{name}`;
+
+export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): void {
+  router.add('GET', LIST, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    return { status: 200, body: { value: (await ctx.resources.list(f.id, 'integrationRuntimes')).map((r) => childJson(f, r)) } };
+  });
+  router.add('PUT', ITEM, async ({ req, params }) => {
+    const f = await factoryOf(ctx, params);
+    checkName('integrationRuntimes', params.name!);
+    const props = propertiesOf(await readJson(req));
+    if (props.type !== 'SelfHosted') throw badRequest(`integration runtime type '${String(props.type)}' is not supported here: this service runs work on self-hosted gateways; use "type": "SelfHosted"`, 'BadRequest', 'properties.type');
+    const row = await ctx.resources.upsert(f.id, 'integrationRuntimes', params.name!, props);
+    await ctx.gateways.ensure(f.id, row.name);
+    return { status: 200, body: childJson(f, row) };
+  });
+  router.add('GET', ITEM, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    return { status: 200, body: childJson(f, await childOf(ctx, f, 'integrationRuntimes', params.name!)) };
+  });
+  router.add('PATCH', ITEM, async ({ req, params }) => {
+    const f = await factoryOf(ctx, params);
+    const { ir, gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const body = ((await readJson(req)) ?? {}) as { autoUpdate?: string; updateDelayOffset?: string };
+    if (body.autoUpdate !== undefined && !['On', 'Off'].includes(body.autoUpdate)) throw badRequest('autoUpdate must be On or Off', 'BadRequest', 'autoUpdate');
+    await ctx.gateways.update(gateway.id, body.autoUpdate, body.updateDelayOffset);
+    return { status: 200, body: childJson(f, ir) };
+  });
+  router.add('DELETE', ITEM, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const g = await ctx.gateways.get(f.id, params.name!);
+    if (g) await ctx.gateways.delete(g.id);
+    return { status: (await ctx.resources.delete(f.id, 'integrationRuntimes', params.name!)) ? 200 : 204 };
+  });
+  router.add('POST', `${ITEM}/getStatus`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { ir, gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const nodes = await ctx.nodes.list(gateway.id);
+    const leased = await ctx.jobs.leasedByNode(gateway.id);
+    const state = gatewayState(nodes, ctx.settings);
+    return { status: 200, body: irStatusJson(f.name, ir.name, gateway, state, nodes.map((n) => nodeJson(n, ctx.settings, leased.get(n.id) ?? 0)), ctx.publicUrl) };
+  });
+  router.add('POST', `${ITEM}/listAuthKeys`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { gateway } = await gatewayOfIr(ctx, f, params.name!);
+    return { status: 200, body: authKeys(ctx, f, gateway) };
+  });
+  router.add('POST', `${ITEM}/regenerateAuthKey`, async ({ req, params }) => {
+    const f = await factoryOf(ctx, params);
+    const { gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const keyName = ((await readJson(req)) as { keyName?: string } | undefined)?.keyName;
+    if (!KEY_NAMES.includes(keyName as KeyName)) throw badRequest('keyName must be authKey1 or authKey2', 'BadRequest', 'keyName');
+    const g = await ctx.gateways.regenerate(gateway.id, keyName as KeyName);
+    ctx.log('info', `gateway ${f.name}/${g.name}: ${keyName} regenerated; node credentials issued under it are revoked`);
+    const keys = authKeys(ctx, f, g);
+    // ADF answers with the regenerated key only.
+    return { status: 200, body: keyName === 'authKey1' ? { authKey1: keys.authKey1 } : { authKey2: keys.authKey2 } };
+  });
+  router.add('POST', `${ITEM}/monitoringData`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { ir, gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const leased = await ctx.jobs.leasedByNode(gateway.id);
+    const nodes = (await ctx.nodes.list(gateway.id)).map((n) => ({
+      nodeName: n.name,
+      availableMemoryInMB: n.available_memory_mb ?? undefined,
+      cpuUtilization: n.cpu_percent === null ? undefined : Math.round(n.cpu_percent),
+      concurrentJobsLimit: n.concurrent_jobs_limit,
+      concurrentJobsRunning: leased.get(n.id) ?? 0,
+      maxConcurrentJobs: n.max_concurrent_jobs,
+      sentBytes: 0,
+      receivedBytes: 0,
+    }));
+    return { status: 200, body: { name: ir.name, nodes } };
+  });
+  router.add('POST', `${ITEM}/upgrade`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { gateway } = await gatewayOfIr(ctx, f, params.name!);
+    await ctx.gateways.requestUpgrade(gateway.id);
+    return { status: 200 };
+  });
+  router.add('POST', `${ITEM}/getConnectionInfo`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const nodes = await ctx.nodes.list(gateway.id);
+    return { status: 200, body: { hostServiceUri: ctx.publicUrl, identityCertThumbprint: nodes[0]?.certificate_thumbprint, version: VERSION, publicKey: nodes[0]?.certificate_pem, isIdentityCertExprired: false } };
+  });
+  router.add('POST', `${ITEM}/listCertificates`, async ({ params }) => {
+    const f = await factoryOf(ctx, params);
+    const { gateway } = await gatewayOfIr(ctx, f, params.name!);
+    const nodes = await ctx.nodes.list(gateway.id);
+    return { status: 200, body: { value: nodes.filter((n) => n.credential_valid).map((n) => ({ nodeName: n.name, thumbprint: n.certificate_thumbprint, certificate: n.certificate_pem })) } };
+  });
+}
+
+function authKeys(ctx: ServiceContext, f: FactoryRow, g: GatewayRow): { authKey1: string; authKey2: string } {
+  const key = (k: KeyName) =>
+    formatGatewayKey({ v: 1, url: ctx.publicUrl, factory: factoryId(f), gateway: g.name, gatewayId: g.id, fingerprint: ctx.fingerprint, key: k, gen: ctx.gateways.generationOf(g, k), secret: ctx.gateways.secretOf(g, k) });
+  return { authKey1: key('authKey1'), authKey2: key('authKey2') };
+}

@@ -1,0 +1,138 @@
+/** JSON bodies in the shapes of the Data Factory 2018-06-01 REST API (what @azure/arm-datafactory deserializes). */
+import type { ChannelSettings } from '../../common/gateway/protocol.js';
+import { VERSION } from '../../common/version.js';
+import type { FactoryRow } from '../store/factories.js';
+import type { GatewayRow } from '../store/gateways.js';
+import type { NodeRow } from '../store/nodes.js';
+import type { ResourceRow } from '../store/resources.js';
+import type { ActivityRunRow, RunRow } from '../store/runs.js';
+import { nodeStatus } from '../status/nodeStatus.js';
+import { CHILD_TYPES, factoryId } from './ids.js';
+
+const iso = (d: Date | null | undefined): string | undefined => (d ? new Date(d).toISOString() : undefined);
+
+export function factoryJson(f: FactoryRow): Record<string, unknown> {
+  return {
+    id: factoryId(f),
+    name: f.name,
+    type: 'Microsoft.DataFactory/factories',
+    location: f.location ?? undefined,
+    tags: f.tags ?? undefined,
+    identity: f.identity ?? undefined,
+    eTag: f.etag,
+    properties: { ...f.properties, provisioningState: 'Succeeded', createTime: iso(f.created_at), version: '2018-06-01' },
+  };
+}
+
+export function childJson(f: FactoryRow, r: ResourceRow): Record<string, unknown> {
+  return {
+    id: `${factoryId(f)}/${r.kind.toLowerCase()}/${r.name}`,
+    name: r.name,
+    type: CHILD_TYPES[r.kind],
+    etag: r.etag,
+    properties: r.kind === 'linkedservices' ? maskSecureStrings(r.properties) : r.properties,
+  };
+}
+
+/** ADF never returns a SecureString's value; neither do we. */
+function maskSecureStrings(v: unknown): Record<string, unknown> {
+  const walk = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(walk);
+    if (!x || typeof x !== 'object') return x;
+    const o = x as Record<string, unknown>;
+    if (o.type === 'SecureString' && 'value' in o) return { ...o, value: '**********' };
+    return Object.fromEntries(Object.entries(o).map(([k, val]) => [k, walk(val)]));
+  };
+  return walk(v) as Record<string, unknown>;
+}
+
+export function nodeJson(n: NodeRow, s: ChannelSettings, running: number): Record<string, unknown> {
+  return {
+    nodeName: n.name,
+    machineName: n.machine.machineName,
+    hostServiceUri: '',
+    status: nodeStatus(n, s),
+    capabilities: { serviceBusConnected: 'True', httpsPortEnabled: 'False', credentialInSync: 'True', connectedToResourceManager: 'True', nodeEnabled: 'True' },
+    versionStatus: n.machine.version === VERSION ? 'UpToDate' : 'Expiring',
+    version: n.machine.version,
+    registerTime: iso(n.registered_at),
+    lastConnectTime: iso(n.last_seen_at),
+    lastStartTime: iso(n.registered_at),
+    isActiveDispatcher: false,
+    concurrentJobsLimit: n.concurrent_jobs_limit,
+    maxConcurrentJobs: n.max_concurrent_jobs,
+    // ours, beyond ADF's shape: what the extension needs to encrypt credentials for this node
+    certificateThumbprint: n.certificate_thumbprint,
+    os: n.machine.os,
+    runningJobs: running,
+  };
+}
+
+export function irStatusJson(factoryName: string, irName: string, g: GatewayRow, state: string, nodes: Record<string, unknown>[], publicUrl: string): Record<string, unknown> {
+  return {
+    name: irName,
+    properties: {
+      type: 'SelfHosted',
+      dataFactoryName: factoryName,
+      state,
+      typeProperties: {
+        createTime: iso(g.created_at),
+        taskQueueId: g.id,
+        internalChannelEncryption: 'SslEncrypted',
+        version: VERSION,
+        nodes,
+        autoUpdate: g.auto_update,
+        updateDelayOffset: g.update_delay_offset ?? undefined,
+        versionStatus: 'UpToDate',
+        latestVersion: VERSION,
+        pushedVersion: VERSION,
+        serviceUrls: [publicUrl],
+        capabilities: { serviceBusConnected: 'True', credentialInSync: 'True' },
+        links: [],
+      },
+    },
+  };
+}
+
+export function runJson(r: RunRow): Record<string, unknown> {
+  const end = r.run_end ? new Date(r.run_end) : undefined;
+  return {
+    runId: r.run_id,
+    runGroupId: r.run_id,
+    isLatest: true,
+    pipelineName: r.pipeline_name,
+    parameters: stringify(r.parameters),
+    runDimensions: {},
+    invokedBy: { name: 'Manual', id: r.run_id, invokedByType: 'Manual' },
+    lastUpdated: iso(r.last_updated),
+    runStart: iso(r.run_start),
+    runEnd: iso(end),
+    durationInMs: end ? end.getTime() - new Date(r.run_start).getTime() : undefined,
+    status: r.status,
+    message: r.message,
+  };
+}
+
+/** ADF reports run parameters as strings. */
+function stringify(p: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+export function activityRunJson(r: ActivityRunRow, pipelineName: string): Record<string, unknown> {
+  const end = r.run_end ? new Date(r.run_end) : undefined;
+  return {
+    pipelineName,
+    pipelineRunId: r.run_id,
+    activityName: r.activity_name,
+    activityType: r.activity_type,
+    activityRunId: r.activity_run_id,
+    linkedServiceName: r.linked_service_name ?? '',
+    status: r.status,
+    activityRunStart: iso(r.run_start),
+    activityRunEnd: iso(end),
+    durationInMs: end ? end.getTime() - new Date(r.run_start).getTime() : undefined,
+    input: r.input ?? {},
+    output: r.output ?? {},
+    error: r.error ?? { errorCode: '', message: '', failureType: '', target: r.activity_name },
+  };
+}
