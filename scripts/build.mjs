@@ -20,6 +20,8 @@ const node = [
   { in: 'src/service/main.ts', out: 'service/main' },
   { in: 'src/extension/extension.ts', out: 'extension/extension' },
   { in: 'src/demo/main.ts', out: 'demo/main' },
+  { in: 'bench/run.ts', out: 'bench/run' },
+  { in: 'bench/probes.ts', out: 'bench/probes' },
 ].filter((e) => existsSync(e.in));
 
 await build({
