@@ -1,0 +1,62 @@
+/**
+ * `npm run demo` end to end, scaled down: the built demo (dist/demo/main.js) starts its embedded servers, runs the
+ * real `dmgw cert new`, `dmgw encrypt` and `dmgw run`, reads the blob back and must report the table's row count and
+ * a checksum match. Also on Node 22 when scripts/node-env.sh has put it in NODE22_BIN.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROWS = 20_000;
+const root = join(__dirname, '..', '..');
+const demo = join(root, 'dist', 'demo', 'main.js');
+const cli = join(root, 'dist', 'agent', 'cli.js');
+
+function runDemo(node: string, args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [demo, ...args], { env: { ...process.env, DMGW_DEMO_ROWS: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}
+
+const nodes: Array<[string, string]> = [['current Node', process.execPath]];
+if (process.env.NODE22_BIN && existsSync(join(process.env.NODE22_BIN, 'node'))) nodes.push(['Node 22', join(process.env.NODE22_BIN, 'node')]);
+
+// Until `dmgw run` is part of the build, say so instead of failing the suite for everyone (CI still fails).
+const runAvailable = existsSync(cli) && spawnSync(process.execPath, [cli, 'help', 'run']).status === 0;
+if (!runAvailable && process.env.CI !== 'true') console.warn('SKIP: this build has no `dmgw run` yet; the end-to-end demo test needs it');
+const itRuns = runAvailable || process.env.CI === 'true' ? it : it.skip;
+
+describe('npm run demo', () => {
+  it('is built', () => {
+    expect(existsSync(demo), `${demo} is missing: run node scripts/build.mjs (npm test does)`).toBe(true);
+  });
+
+  itRuns.each(nodes)('copies the sample table to a gzip CSV blob and verifies rows and checksum (%s)', async (_label, node) => {
+    const { code, out } = await runDemo(node, ['--rows', String(ROWS)]);
+    expect(out, out).toMatch(/dmgw cert new/);
+    expect(out, out).toMatch(/dmgw encrypt/);
+    const rows = /rows\s+table ([\d,]+) = blob ([\d,]+)\s+(\S+)/.exec(out);
+    expect(rows, out).not.toBeNull();
+    expect(rows![1]).toBe(ROWS.toLocaleString('en-US'));
+    expect(rows![2]).toBe(ROWS.toLocaleString('en-US'));
+    expect(rows![3]).toBe('match');
+    const sum = /checksum\s+table ([0-9a-f]{16}) = blob ([0-9a-f]{16})\s+(\S+)/.exec(out);
+    expect(sum, out).not.toBeNull();
+    expect(sum![2]).toBe(sum![1]);
+    expect(sum![3]).toBe('match');
+    expect(out).toMatch(new RegExp(`DEMO OK: verified ${ROWS.toLocaleString('en-US')} rows, checksum match`));
+    expect(code, out).toBe(0);
+  }, 180_000);
+
+  it('rejects a bad --rows with a usage error', async () => {
+    const { code, out } = await runDemo(process.execPath, ['--rows', 'many']);
+    expect(code).toBe(2);
+    expect(out).toMatch(/--rows must be a whole number/);
+  });
+});
