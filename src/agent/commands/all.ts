@@ -2,6 +2,7 @@
 import { certCommand } from './cert.js';
 import { encryptCommand } from './encrypt.js';
 import { register } from './index.js';
+import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
 
-register(certCommand, encryptCommand, serviceCommand);
+register(certCommand, encryptCommand, serviceCommand, registerCommand);
