@@ -2,7 +2,8 @@
 import { certCommand } from './cert.js';
 import { encryptCommand } from './encrypt.js';
 import { register } from './index.js';
+import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
 
-register(certCommand, encryptCommand, serviceCommand, registerCommand);
+register(runCommand, certCommand, encryptCommand, serviceCommand, registerCommand);

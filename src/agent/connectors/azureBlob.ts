@@ -1,0 +1,187 @@
+/**
+ * Azure Blob Storage (`AzureBlobStorage` linked service: connection string incl. `UseDevelopmentStorage=true`
+ * and account key, or `sasUri` (+ `sasToken`); `AzureBlobStorageLocation` container/folderPath/fileName).
+ * Writing stages blocks in parallel (bounded: `BLOCK_SIZE` × `BLOCKS_IN_FLIGHT` bytes per file) and commits the
+ * block list only at `commit`: until then the blob does not exist (or keeps its old content), so a blob appears
+ * whole or not at all. Blocks of an abandoned attempt are never committed; the service discards them.
+ */
+import { AnonymousCredential, BlobServiceClient, newPipeline, type BlockBlobClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import { randomBytes } from 'node:crypto';
+import { Writable, type Readable } from 'node:stream';
+import { DmgwError } from '../../common/errors.js';
+import type { LinkedService } from '../../common/model/types.js';
+import { registerSecret } from '../../common/redact.js';
+import { secretText } from '../../common/secrets.js';
+import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
+import { joinPath, literalPrefix, selects } from './wildcard.js';
+
+export const BLOCK_SIZE = 4 * 1024 * 1024;
+export const BLOCKS_IN_FLIGHT = 4;
+
+/** The SDK retries one request a few times itself (a cut connection while staging a block); the engine retries the partition after that. */
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 } };
+
+export function blobServiceClient(ls: LinkedService): BlobServiceClient {
+  const tp = ls.properties.typeProperties ?? {};
+  const cs = secretText(tp.connectionString);
+  const sasUri = secretText(tp.sasUri);
+  try {
+    if (cs) {
+      for (const m of cs.matchAll(/(?:AccountKey|SharedAccessSignature)=([^;]+)/gi)) registerSecret(m[1]);
+      return BlobServiceClient.fromConnectionString(cs, PIPELINE);
+    }
+    if (sasUri) {
+      const token = secretText(tp.sasToken);
+      registerSecret(token);
+      const url = token ? `${sasUri}${sasUri.includes('?') ? '&' : '?'}${token.replace(/^\?/, '')}` : sasUri;
+      return new BlobServiceClient(url, newPipeline(new AnonymousCredential(), PIPELINE));
+    }
+    const endpoint = typeof tp.serviceEndpoint === 'string' ? tp.serviceEndpoint : undefined;
+    if (endpoint) return new BlobServiceClient(endpoint, newPipeline(new AnonymousCredential(), PIPELINE));
+  } catch (e) {
+    throw new DmgwError('BLOB_CONNECTION', `linked service ${ls.name}: ${(e as Error).message}`, { file: ls.file, field: 'properties.typeProperties.connectionString' }, 'use DefaultEndpointsProtocol=https;AccountName=...;AccountKey=... or a sasUri');
+  }
+  throw new DmgwError('BLOB_CONNECTION', `linked service ${ls.name} has no connectionString or sasUri`, { file: ls.file, field: 'properties.typeProperties' }, 'add "connectionString" (or "sasUri")');
+}
+
+export class AzureBlobConnector implements FileConnector {
+  readonly kind = 'files' as const;
+  readonly linkedService: string;
+  readonly service: BlobServiceClient;
+
+  constructor(ls: LinkedService) {
+    this.linkedService = ls.name;
+    this.service = blobServiceClient(ls);
+  }
+
+  async test(signal?: AbortSignal): Promise<void> {
+    await this.service.listContainers().byPage({ maxPageSize: 1 }).next();
+    void signal;
+  }
+
+  async close(): Promise<void> {}
+
+  private container(ref: { container?: string }): string {
+    if (!ref.container) throw new DmgwError('BLOB_CONTAINER', 'the blob location names no container', { field: 'typeProperties.location.container' }, 'set location.container');
+    return ref.container;
+  }
+
+  async list(location: FileLocation, selection: FileSelection): Promise<FileRef[]> {
+    const container = this.container(location);
+    const folder = joinPath(location.folderPath);
+    const wildFolder = selection.wildcardFolderPath;
+    const prefix = wildFolder ? literalPrefix(joinPath(wildFolder)) : folder ? `${folder}/` : '';
+    const out: FileRef[] = [];
+    const c = this.service.getContainerClient(container);
+    for await (const b of c.listBlobsFlat({ prefix })) {
+      if (selects(b.name, folder, location.fileName, wildFolder, selection.wildcardFileName, !!selection.recursive || !!wildFolder)) {
+        out.push({ container, path: b.name, size: b.properties.contentLength });
+      }
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async openRead(file: FileRef, signal: AbortSignal): Promise<Readable> {
+    const blob = this.service.getContainerClient(this.container(file)).getBlobClient(file.path);
+    const r = await blob.download(0, undefined, { abortSignal: signal, maxRetryRequests: 5 });
+    return r.readableStreamBody as Readable;
+  }
+
+  async stage(file: FileRef, signal: AbortSignal): Promise<StagedFile> {
+    const c = this.service.getContainerClient(this.container(file));
+    await c.createIfNotExists({ abortSignal: signal });
+    const blob = c.getBlockBlobClient(file.path);
+    const stream = new BlockStager(blob, signal);
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    return {
+      ref: file,
+      stream,
+      commit: async () => {
+        if (state !== 'open') throw new Error(`staged blob ${file.path} is ${state}`);
+        await blob.commitBlockList(stream.blockIds, { abortSignal: signal });
+        state = 'committed';
+      },
+      abort: async () => {
+        if (state === 'open') state = 'aborted';
+        if (!stream.destroyed) stream.destroy();
+      },
+    };
+  }
+
+  async remove(file: FileRef): Promise<void> {
+    await this.service.getContainerClient(this.container(file)).getBlobClient(file.path).deleteIfExists();
+  }
+}
+
+/**
+ * A Writable that cuts its input into blocks and stages them, at most BLOCKS_IN_FLIGHT at a time; `write`
+ * callbacks wait when that many are in flight, which is the backpressure for the whole pipeline.
+ */
+class BlockStager extends Writable {
+  readonly blockIds: string[] = [];
+  private buf: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+  private pos = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  /** same length for every id of a blob (a service rule); unique per attempt */
+  private readonly attempt = randomBytes(6).toString('hex');
+
+  constructor(
+    private readonly blob: BlockBlobClient,
+    private readonly signal: AbortSignal,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    let off = 0;
+    const step = (): void => {
+      if (this.failure) return cb(this.failure);
+      while (off < chunk.length) {
+        const n = Math.min(chunk.length - off, BLOCK_SIZE - this.pos);
+        chunk.copy(this.buf, this.pos, off, off + n);
+        this.pos += n;
+        off += n;
+        if (this.pos === BLOCK_SIZE) {
+          this.stageCurrent();
+          if (this.inFlight.size >= BLOCKS_IN_FLIGHT) {
+            void Promise.race(this.inFlight).then(step, step);
+            return;
+          }
+        }
+      }
+      cb();
+    };
+    step();
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    if (this.pos > 0) this.stageCurrent();
+    Promise.all(this.inFlight).then(
+      () => cb(this.failure),
+      (e: Error) => cb(e),
+    );
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    cb(err);
+  }
+
+  private stageCurrent(): void {
+    const body = this.buf.subarray(0, this.pos);
+    const id = Buffer.from(`${this.attempt}-${String(this.blockIds.length).padStart(6, '0')}`).toString('base64');
+    this.blockIds.push(id);
+    this.buf = Buffer.allocUnsafe(BLOCK_SIZE);
+    this.pos = 0;
+    const p: Promise<void> = this.blob
+      .stageBlock(id, body, body.length, { abortSignal: this.signal })
+      .then(
+        () => undefined,
+        (e: Error) => {
+          this.failure ??= e;
+        },
+      )
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+}

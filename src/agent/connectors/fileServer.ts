@@ -1,0 +1,116 @@
+/**
+ * The file system (ADF `FileServer` linked service: `host` is the root folder; `FileServerLocation`
+ * folderPath/fileName under it). Writes go to a hidden temp file in the target folder and are renamed at
+ * commit: a rename within one folder is atomic, so a reader sees the whole file or none.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { DmgwError } from '../../common/errors.js';
+import type { LinkedService } from '../../common/model/types.js';
+import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
+import { joinPath, literalPrefix, selects } from './wildcard.js';
+
+export const TEMP_SUFFIX = '.dmgw-tmp';
+
+export class FileServerConnector implements FileConnector {
+  readonly kind = 'files' as const;
+  readonly linkedService: string;
+  readonly root: string;
+
+  constructor(ls: LinkedService) {
+    this.linkedService = ls.name;
+    const host = ls.properties.typeProperties?.host;
+    if (typeof host !== 'string' || !host) {
+      throw new DmgwError('FILESERVER_HOST', `linked service ${ls.name} has no "host" (the root folder)`, { file: ls.file, field: 'properties.typeProperties.host' }, 'set "host": "/data/exports" (or a share path)');
+    }
+    this.root = resolve(host);
+  }
+
+  /** The absolute path of a store path, refusing anything that escapes the root (`../`). */
+  private abs(path: string): string {
+    const p = resolve(this.root, path);
+    const rel = relative(this.root, p);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new DmgwError('PATH_OUTSIDE_ROOT', `path "${path}" leaves the linked service's root folder`, { field: 'location.folderPath' }, 'use a path below the host folder');
+    return p;
+  }
+
+  async test(): Promise<void> {
+    const s = await stat(this.root).catch(() => undefined);
+    if (!s?.isDirectory()) throw new DmgwError('FILESERVER_HOST', `root folder ${this.root} does not exist`, { field: 'host' }, 'create it or fix "host"');
+  }
+
+  async close(): Promise<void> {}
+
+  async list(location: FileLocation, selection: FileSelection): Promise<FileRef[]> {
+    const folder = joinPath(location.folderPath);
+    const wildFolder = selection.wildcardFolderPath;
+    const start = wildFolder ? joinPath(dirname(`${literalPrefix(joinPath(wildFolder))}x`)).replace(/^\.$/, '') : folder;
+    const deep = !!wildFolder || !!selection.recursive;
+    const out: FileRef[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(this.abs(rel), { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const e of entries) {
+        const p = joinPath(rel, e.name);
+        if (e.isDirectory()) {
+          if (deep) await walk(p);
+        } else if (e.isFile() && !e.name.endsWith(TEMP_SUFFIX) && selects(p, folder, location.fileName, wildFolder, selection.wildcardFileName, !!selection.recursive)) {
+          out.push({ path: p, size: (await stat(this.abs(p))).size });
+        }
+      }
+    };
+    await walk(start);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async openRead(file: FileRef): Promise<Readable> {
+    const s = createReadStream(this.abs(file.path), { highWaterMark: 256 * 1024 });
+    await new Promise<void>((res, rej) => s.once('open', () => res()).once('error', rej));
+    return s;
+  }
+
+  async stage(file: FileRef): Promise<StagedFile> {
+    const final = this.abs(file.path);
+    const dir = dirname(final);
+    await mkdir(dir, { recursive: true });
+    const base = final.slice(dir.length + 1);
+    const temp = join(dir, `.${base}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+    const stream = createWriteStream(temp, { highWaterMark: 256 * 1024 });
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    const whenClosed = async () => {
+      if (!stream.closed) {
+        if (!stream.writableFinished && !stream.destroyed) stream.destroy();
+        await finished(stream).catch(() => undefined);
+      }
+    };
+    return {
+      ref: file,
+      stream,
+      readStaged: () => createReadStream(temp, { highWaterMark: 256 * 1024 }),
+      commit: async () => {
+        if (state !== 'open') throw new Error(`staged file ${file.path} is ${state}`);
+        await rename(temp, final);
+        state = 'committed';
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        await whenClosed();
+        await rm(temp, { force: true });
+      },
+    };
+  }
+
+  async remove(file: FileRef): Promise<void> {
+    await rm(this.abs(file.path), { force: true });
+  }
+}

@@ -1,0 +1,27 @@
+/** Picks the connector for a linked service type. Adding a store = one file + one line here. */
+import { DmgwError } from '../../common/errors.js';
+import type { LinkedService } from '../../common/model/types.js';
+import { AzureBlobConnector } from './azureBlob.js';
+import type { Connector } from './connector.js';
+import { FileServerConnector } from './fileServer.js';
+import { PostgresConnector } from './postgres.js';
+
+const FACTORIES: Record<string, (ls: LinkedService) => Connector> = {
+  postgresql: (ls) => new PostgresConnector(ls),
+  postgresqlv2: (ls) => new PostgresConnector(ls),
+  azurepostgresql: (ls) => new PostgresConnector(ls),
+  fileserver: (ls) => new FileServerConnector(ls),
+  azureblobstorage: (ls) => new AzureBlobConnector(ls),
+  azurestorage: (ls) => new AzureBlobConnector(ls),
+};
+
+export const SUPPORTED_LINKED_SERVICE_TYPES = ['PostgreSql', 'PostgreSqlV2', 'AzurePostgreSql', 'FileServer', 'AzureBlobStorage', 'AzureStorage'];
+
+/** `ls` must already be decrypted (decryptLinkedService). */
+export function connectorFor(ls: LinkedService): Connector {
+  const make = FACTORIES[String(ls.properties.type).toLowerCase()];
+  if (!make) {
+    throw new DmgwError('CONNECTOR_UNSUPPORTED', `linked service ${ls.name} is of type ${ls.properties.type}, which the copy engine cannot read or write yet`, { file: ls.file, field: 'properties.type' }, `supported: ${SUPPORTED_LINKED_SERVICE_TYPES.join(', ')}`);
+  }
+  return make(ls);
+}

@@ -1,0 +1,446 @@
+/**
+ * The copy engine: one Copy activity from a source to a sink.
+ * 1. Plan: partitions (DynamicRange slices of a table, or files), the output columns (translator), and the
+ *    path: the FAST path streams bytes the source database writes itself (CSV for a file sink, COPY text for
+ *    a PostgreSQL sink) when no mapping is asked and the format is expressible; the ROW path parses rows,
+ *    maps them and formats them.
+ * 2. Run partitions, `parallelCopies` at a time, each retried on transient errors from a clean start (its
+ *    staged files/blocks discarded; a table partition is one COPY statement, atomic by itself).
+ * 3. Verify (validateDataConsistency): rows and the order-independent checksum of what was read against what
+ *    was written, re-read from the sink.
+ * 4. Commit: rename/commit-block-list every staged file, or move the staging table into the target in one
+ *    transaction. Any failure or cancel before this point leaves the sink as it was.
+ */
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { DmgwError } from '../../common/errors.js';
+import type { ActivityOutput, ConsistencyVerdict } from '../../common/events.js';
+import { redactError } from '../../common/redact.js';
+import type { ByteForm, FileRef, RangePartition, StagedFile, TableSink } from '../connectors/connector.js';
+import { csvDecoder, type DelimitedTextFormat } from '../formats/delimitedTextFormat.js';
+import { ordinalName } from '../formats/delimitedText.js';
+import type { RowDecoder } from '../formats/format.js';
+import { PgTextParser } from '../formats/pgText.js';
+import { Checksum } from './checksum.js';
+import { openSinkEnd, openSourceEnd, type ResolvedDataset, type SinkEnd, type SourceEnd } from './endpoints.js';
+import { FileOutput } from './fileOutput.js';
+import { readFileRows, rowsOfStream } from './fileRows.js';
+import { CopyMeters, countNewlines, type Meter } from './meter.js';
+import { describePartition, splitRange } from './partitions.js';
+import { DEFAULT_PARTITION_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import type { Column, LogicalType, Row, RowBatch } from './rows.js';
+import { applyMapping, mappingsOf, planMapping, type ColumnMapping } from './translator.js';
+
+export interface CopyProgress {
+  rowsRead: number;
+  rowsWritten: number;
+  bytesRead: number;
+  bytesWritten: number;
+  rowsTotal?: number;
+  partitions: number;
+  partitionsDone: number;
+}
+
+export interface CopyRequest {
+  activity: string;
+  /** the activity's typeProperties, expressions evaluated */
+  typeProperties: Record<string, unknown>;
+  input: ResolvedDataset;
+  output: ResolvedDataset;
+  signal: AbortSignal;
+  log(level: 'error' | 'warn' | 'info' | 'verbose', message: string): void;
+  progress?(p: CopyProgress): void;
+  progressIntervalMs?: number;
+  retry?: RetryPolicy;
+}
+
+/** A unit of work: a slice of a table, or some files. */
+interface Unit {
+  index: number;
+  range?: RangePartition;
+  files?: FileRef[];
+}
+
+interface Plan {
+  /** output columns, in sink order */
+  columns: Column[];
+  /** source index per output column; undefined = pass-through */
+  pick?: number[];
+  /** types the checksum canonicalises with (source type, else the sink table's) */
+  checkTypes: LogicalType[];
+}
+
+interface UnitResult {
+  staged: StagedFile[];
+  sum?: Checksum;
+  meter: Meter;
+}
+
+export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
+  const t0 = Date.now();
+  const tp = req.typeProperties;
+  const sourceSettings = (tp.source ?? {}) as Record<string, unknown>;
+  const sinkSettings = (tp.sink ?? {}) as Record<string, unknown>;
+  const validate = tp.validateDataConsistency === true;
+  const mappings = mappingsOf(tp.translator);
+  const policy = req.retry ?? DEFAULT_PARTITION_RETRY;
+  const meters = new CopyMeters();
+
+  const src = await openSourceEnd(req.input, sourceSettings);
+  let sink: SinkEnd | undefined;
+  let tableSink: Promise<TableSink> | undefined;
+  let tableSinkNames: string[] | undefined;
+  const allStaged: StagedFile[] = [];
+  const run = new AbortController();
+  const onCancel = () => run.abort(req.signal.reason);
+  req.signal.addEventListener('abort', onCancel, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let committed = false;
+
+  try {
+    sink = openSinkEnd(req.output, sinkSettings);
+    const snk = sink;
+    const parallel = Math.max(1, Number(tp.parallelCopies ?? 0) || 0);
+
+    // ---- columns and plan -------------------------------------------------------------------------------
+    const targetColumns = snk.kind === 'table' ? await snk.conn.describe({ table: snk.target }) : undefined;
+    let plan: Plan | undefined;
+    const planFor = (cols: Column[]): Plan => {
+      if (plan) return plan;
+      let columns = cols;
+      let pick: number[] | undefined;
+      if (mappings) ({ columns, pick } = planMapping(mappings, cols));
+      else if (targetColumns && columns.length && columns.every((c, i) => c.name === ordinalName(i))) {
+        // a header-less file loads by position
+        if (columns.length > targetColumns.length) throw new DmgwError('SINK_COLUMNS', `the source has ${columns.length} columns, the sink table ${targetColumns.length}`, { field: 'translator' }, 'map the columns with a TabularTranslator');
+        columns = columns.map((c, i) => ({ ...c, name: targetColumns[i]!.name }));
+      }
+      const sinkType = (name: string) => targetColumns?.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? 'string';
+      const checkTypes = columns.map((c) => (c.type !== 'string' ? c.type : sinkType(c.name)));
+      plan = { columns, pick, checkTypes };
+      return plan;
+    };
+    let srcColumns: Column[] | undefined;
+    if (src.kind === 'table') srcColumns = await src.conn.describe(src.source);
+    if (srcColumns) planFor(srcColumns);
+
+    const ensureSink = (names: string[]): Promise<TableSink> => {
+      if (snk.kind !== 'table') throw new Error('not a table sink');
+      if (tableSinkNames && tableSinkNames.join('\u0000') !== names.join('\u0000')) {
+        throw new DmgwError('FILES_DIFFER', `the source columns changed between files (${tableSinkNames.join(', ')} / ${names.join(', ')})`, { field: 'source' }, 'select files of one layout');
+      }
+      tableSinkNames = names;
+      tableSink ??= snk.conn.openSink(snk.target, names);
+      return tableSink;
+    };
+
+    // ---- partitions -------------------------------------------------------------------------------------
+    let units: Unit[];
+    let rowsTotal: number | undefined;
+    if (src.kind === 'table') {
+      const option = String(sourceSettings.partitionOption ?? 'None');
+      if (option === 'DynamicRange') {
+        const ps = (sourceSettings.partitionSettings ?? {}) as Record<string, unknown>;
+        const column = typeof ps.partitionColumnName === 'string' ? ps.partitionColumnName : undefined;
+        if (!column) throw new DmgwError('PARTITION_COLUMN', 'partitionOption DynamicRange needs partitionSettings.partitionColumnName', { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column');
+        const bounds = await src.conn.bounds(src.source, column);
+        const b = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
+        const ranges = splitRange(column, bounds, parallel > 1 ? parallel : 4, b(ps.partitionLowerBound), b(ps.partitionUpperBound));
+        units = ranges.map((range, index) => ({ index, range }));
+      } else {
+        if (option !== 'None') req.log('warn', `partitionOption ${option} is not supported; copying without partitions`);
+        units = [{ index: 0 }];
+      }
+      rowsTotal = await src.conn.estimateRows(src.source);
+    } else {
+      units = snk.kind === 'table' && parallel > 1 ? src.files.map((f, index) => ({ index, files: [f] })) : [{ index: 0, files: src.files }];
+    }
+    meters.partitions = units.length;
+    req.log('info', `copying ${describeEnd(src)} to ${describeSink(snk)}: ${units.length} partition(s), up to ${Math.min(parallel, units.length)} at a time`);
+
+    // ---- path ---------------------------------------------------------------------------------------------
+    const fastForm: ByteForm | undefined =
+      src.kind !== 'table' || mappings || !src.conn.readBytes
+        ? undefined
+        : snk.kind === 'files' && snk.format.type === 'DelimitedText' && !snk.naming.maxRowsPerFile
+          ? { kind: 'csv', options: (snk.format as DelimitedTextFormat).options }
+          : snk.kind === 'table' && snk.conn.constructor === src.conn.constructor
+            ? { kind: 'pgtext' }
+            : undefined;
+
+    // ---- progress -----------------------------------------------------------------------------------------
+    if (req.progress) {
+      timer = setInterval(() => req.progress!({ ...meters.total(), rowsTotal, partitions: meters.partitions, partitionsDone: meters.partitionsDone }), req.progressIntervalMs ?? 1000);
+      timer.unref();
+    }
+
+    // ---- one unit -----------------------------------------------------------------------------------------
+    const attempt = async (unit: Unit, meter: Meter, signal: AbortSignal, staged: StagedFile[]): Promise<Checksum | undefined> => {
+      const sum = validate && plan ? new Checksum(plan.checkTypes) : undefined;
+      if (fastForm && src.kind === 'table') {
+        const read = await src.conn.readBytes!(src.source, unit.range, fastForm, signal);
+        if (read) {
+          const tee = byteMeter(meter, sum ? (fastForm.kind === 'csv' ? csvDecoder(fastForm.options) : pgTextDecoder()) : undefined, sum);
+          if (snk.kind === 'files') {
+            const out = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: (i) => snk.naming.name(unit.index, units.length, i), meter, signal });
+            try {
+              await out.writeBytes(read.stream, tee);
+            } finally {
+              staged.push(...out.staged);
+            }
+          } else {
+            const ts = await ensureSink(plan!.columns.map((c) => c.name));
+            const bytes = read.stream.pipe(tee);
+            read.stream.once('error', (e) => tee.destroy(e));
+            const n = await ts.loadBytes!(bytes, fastForm, signal);
+            meter.rowsWritten = n ?? 0;
+          }
+          const rows = read.rowCount();
+          meter.rowsRead = rows;
+          if (snk.kind === 'files') meter.rowsWritten = rows;
+          if (sum && sum.rows !== rows) throw new DmgwError('DATA_INCONSISTENT', `partition ${unit.index}: the source reported ${rows} rows but ${sum.rows} were parsed from its output`, {}, 'report this as a bug');
+          return sum;
+        }
+      }
+      // the row path
+      let sumRef = sum;
+      const source: AsyncIterable<RowBatch> =
+        src.kind === 'table'
+          ? src.conn.readRows(src.source, unit.range, signal)
+          : readFileRows(src.conn, unit.files!, { format: src.format, compression: src.compression, meter, signal, wanted: fileWanted(mappings, targetColumns) });
+      async function* shaped(): AsyncGenerator<RowBatch> {
+        for await (const b of source) {
+          const p = planFor(b.columns);
+          if (validate && !sumRef) sumRef = new Checksum(p.checkTypes);
+          meter.rowsRead += b.rows.length;
+          const rows = p.pick ? applyMapping(b.rows, p.pick) : b.rows;
+          sumRef?.addRows(rows);
+          yield { columns: p.columns, rows };
+        }
+      }
+      if (snk.kind === 'files') {
+        const out = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: (i) => snk.naming.name(unit.index, units.length, i), maxRowsPerFile: snk.naming.maxRowsPerFile, meter, signal });
+        try {
+          await out.writeRows(plan?.columns, shaped());
+        } finally {
+          staged.push(...out.staged);
+        }
+      } else {
+        const it = shaped()[Symbol.asyncIterator]();
+        const first = await it.next();
+        if (!first.done) {
+          const ts = await ensureSink(first.value.columns.map((c) => c.name));
+          async function* rowsOnly(): AsyncGenerator<Row[]> {
+            yield first.value!.rows;
+            for (let r = await it.next(); !r.done; r = await it.next()) yield r.value.rows;
+          }
+          meter.rowsWritten = await ts.loadRows(rowsOnly(), signal);
+        }
+      }
+      return sumRef;
+    };
+
+    const runUnit = async (unit: Unit): Promise<UnitResult> =>
+      withRetry(
+        async (n) => {
+          const meter = meters.start();
+          const staged: StagedFile[] = [];
+          const ctrl = new AbortController();
+          const stop = () => ctrl.abort(run.signal.reason);
+          run.signal.addEventListener('abort', stop, { once: true });
+          try {
+            if (n > 1) req.log('info', `partition ${unit.index} (${describePartition(unit.range)}): try ${n}`);
+            const sum = await attempt(unit, meter, ctrl.signal, staged);
+            meters.finish(meter);
+            return { staged, sum, meter };
+          } catch (e) {
+            ctrl.abort(e);
+            meters.drop(meter);
+            await Promise.all(staged.map((s) => s.abort().catch(() => undefined)));
+            throw run.signal.aborted && req.signal.aborted ? cancelled() : e;
+          } finally {
+            run.signal.removeEventListener('abort', stop);
+          }
+        },
+        policy,
+        run.signal,
+        (e, n, delay) => {
+          meters.retries++;
+          req.log('warn', `partition ${unit.index} (${describePartition(unit.range)}) failed on try ${n}: ${redactError(e)}; retrying in ${delay} ms`);
+        },
+      );
+
+    const results = await pool(units, Math.min(parallel, units.length), runUnit, run);
+    for (const r of results) allStaged.push(...r.staged);
+
+    // ---- verify + commit ----------------------------------------------------------------------------------
+    const total = meters.total();
+    let verdict: ConsistencyVerdict | undefined;
+    const sourceSum = new Checksum();
+    for (const r of results) if (r.sum) sourceSum.merge(r.sum);
+    const checkTypes = plan?.checkTypes ?? [];
+    if (snk.kind === 'table') {
+      if (tableSink) {
+        const ts = await tableSink;
+        if (validate) verdict = await compare(sourceSum, total.rowsRead, async (s) => {
+          for await (const b of ts.readBack(req.signal)) s.addRows(b.rows);
+        }, checkTypes);
+        if (!verdict || verdict.ok) {
+          const n = await ts.commit(typeof sinkSettings.preCopyScript === 'string' ? sinkSettings.preCopyScript : undefined);
+          committed = true;
+          total.rowsWritten = n;
+        }
+      } else if (typeof sinkSettings.preCopyScript === 'string' && sinkSettings.preCopyScript.trim()) {
+        // nothing to load, but the script still runs (ADF does): an empty staging table makes it one transaction
+        const ts = await ensureSink((plan?.columns ?? targetColumns ?? []).slice(0, 1).map((c) => c.name));
+        await ts.commit(sinkSettings.preCopyScript);
+        committed = true;
+      }
+    } else {
+      const reread = async (s: Checksum, staged: StagedFile[], afterCommit: boolean) => {
+        for (const f of staged) {
+          const raw = afterCommit ? await snk.conn.openRead(f.ref, req.signal) : f.readStaged!();
+          for await (const b of rowsOfStream(raw, { format: snk.format, compression: snk.compression, wanted: plan?.columns.map((c) => c.name), signal: req.signal }, f.ref.path)) s.addRows(b.rows);
+        }
+      };
+      const canReadStaged = allStaged.every((f) => f.readStaged);
+      if (validate && canReadStaged) verdict = await compare(sourceSum, total.rowsRead, (s) => reread(s, allStaged, false), checkTypes);
+      if (!verdict || verdict.ok) {
+        for (const f of allStaged) await f.commit();
+        committed = true;
+        if (validate && !canReadStaged) {
+          verdict = await compare(sourceSum, total.rowsRead, (s) => reread(s, allStaged, true), checkTypes);
+          if (!verdict.ok) await Promise.all(allStaged.map((f) => snk.conn.remove(f.ref).catch(() => undefined)));
+        }
+      }
+    }
+    if (verdict && !verdict.ok) {
+      throw new DmgwError(
+        'DATA_INCONSISTENT',
+        `data consistency check failed: source ${verdict.sourceRows} rows / checksum ${verdict.sourceChecksum}, sink ${verdict.sinkRows} rows / checksum ${verdict.sinkChecksum}`,
+        { field: `activities[${req.activity}]` },
+        'nothing was kept in the sink; rerun the copy, and check the sink store if it happens again',
+      );
+    }
+    const ms = Date.now() - t0;
+    return {
+      rowsRead: total.rowsRead,
+      rowsCopied: total.rowsWritten,
+      dataRead: total.bytesRead,
+      dataWritten: total.bytesWritten,
+      copyDuration: ms / 1000,
+      /** KB/s written, as ADF reports it */
+      throughput: ms > 0 ? Math.round(total.bytesWritten / 1024 / (ms / 1000)) : 0,
+      usedParallelCopies: Math.min(parallel, units.length),
+      retries: meters.retries,
+      checksum: validate ? sourceSum.hex() : undefined,
+      dataConsistencyVerification: verdict,
+      files: snk.kind === 'files' ? allStaged.map((f) => f.ref.path) : undefined,
+    };
+  } catch (e) {
+    run.abort(e);
+    if (!committed) {
+      await Promise.all(allStaged.map((s) => s.abort().catch(() => undefined)));
+      if (tableSink) await tableSink.then((t) => t.abort()).catch(() => undefined);
+    }
+    if (req.signal.aborted) throw cancelled();
+    throw e;
+  } finally {
+    if (timer) clearInterval(timer);
+    req.signal.removeEventListener('abort', onCancel);
+    await src.conn.close().catch(() => undefined);
+    await sink?.conn.close().catch(() => undefined);
+  }
+}
+
+export function cancelled(): DmgwError {
+  return new DmgwError('CANCELLED', 'the run was cancelled; nothing was committed to the sink', {});
+}
+
+async function compare(source: Checksum, sourceRows: number, fill: (s: Checksum) => Promise<void>, types: LogicalType[]): Promise<ConsistencyVerdict> {
+  const s = new Checksum(types);
+  await fill(s);
+  const ok = s.rows === source.rows && s.hex() === source.hex() && source.rows === sourceRows;
+  return { ok, sourceRows, sinkRows: s.rows, sourceChecksum: source.hex(), sinkChecksum: s.hex() };
+}
+
+/** For a JSON source feeding a table, the objects are projected onto the mapped or the table's columns. */
+function fileWanted(mappings: ColumnMapping[] | undefined, target: Column[] | undefined): string[] | undefined {
+  if (mappings) return mappings.map((m) => m.source.name).filter((n): n is string => !!n);
+  return target?.map((c) => c.name);
+}
+
+function pgTextDecoder(): RowDecoder {
+  const p = new PgTextParser();
+  return { push: (t, out) => p.push(t, out), end: (out) => p.end(out), columns: () => [] };
+}
+
+/** Passes the fast path's bytes on, counting them (and their newlines for progress) and, when asked, parsing them for the checksum. */
+function byteMeter(meter: Meter, decoder: RowDecoder | undefined, sum: Checksum | undefined): Transform {
+  const text = new StringDecoder('utf8');
+  const rows: Row[] = [];
+  return new Transform({
+    highWaterMark: 256 * 1024,
+    transform(chunk: Buffer, _e, cb) {
+      meter.bytesRead += chunk.length;
+      const n = countNewlines(chunk);
+      meter.rowsRead += n;
+      meter.rowsWritten += n;
+      if (decoder && sum) {
+        decoder.push(text.write(chunk), rows);
+        sum.addRows(rows);
+        rows.length = 0;
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      try {
+        if (decoder && sum) {
+          decoder.push(text.end(), rows);
+          decoder.end(rows);
+          sum.addRows(rows);
+        }
+        cb();
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+  });
+}
+
+/** Runs `work` over `items`, `n` at a time; the first failure stops the others (via `run`) and is thrown. */
+async function pool<T, R>(items: T[], n: number, work: (t: T) => Promise<R>, run: AbortController): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]!);
+      } catch (e) {
+        if (failure === undefined) {
+          failure = e;
+          run.abort(e);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, n) }, worker));
+  if (failure !== undefined) {
+    // staged output of units that did finish is thrown away by the caller through allStaged
+    for (const r of results) if (r && typeof r === 'object' && 'staged' in r) await Promise.all((r as unknown as UnitResult).staged.map((s) => s.abort().catch(() => undefined)));
+    throw failure;
+  }
+  return results;
+}
+
+function describeEnd(s: SourceEnd): string {
+  if (s.kind === 'table') return `${s.dataset.name} (${s.source.query ? 'query' : 'table'})`;
+  return `${s.dataset.name} (${s.files.length} file(s), ${s.format.type}${s.compression.codec !== 'none' ? ` ${s.compression.codec}` : ''})`;
+}
+
+function describeSink(s: SinkEnd): string {
+  if (s.kind === 'table') return `${s.dataset.name} (table ${s.target.schema ? `${s.target.schema}.` : ''}${s.target.table})`;
+  return `${s.dataset.name} (${s.format.type}${s.compression.codec !== 'none' ? ` ${s.compression.codec}` : ''})`;
+}

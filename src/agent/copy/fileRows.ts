@@ -1,0 +1,76 @@
+/** Rows from files of a file store: bytes → decompression → text decoding → format → batches. */
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DmgwError } from '../../common/errors.js';
+import type { FileConnector, FileRef } from '../connectors/connector.js';
+import { decompressor, type Compression } from '../formats/compression.js';
+import { createDecoder } from '../formats/encoding.js';
+import type { FileFormat } from '../formats/format.js';
+import type { Meter } from './meter.js';
+import { BATCH_ROWS, type Column, type Row, type RowBatch } from './rows.js';
+
+export interface FileRowsOptions {
+  format: FileFormat;
+  compression: Compression;
+  /** column names the consumer wants (JSON objects are projected onto them) */
+  wanted?: string[];
+  meter?: Meter;
+  signal: AbortSignal;
+}
+
+/** The rows of one file's bytes. The last batch may be empty: it still carries the columns (a header-only file). */
+export async function* rowsOfStream(raw: Readable, o: FileRowsOptions, name: string): AsyncGenerator<RowBatch> {
+  const decoder = o.format.decoder(o.wanted);
+  const text = createDecoder(o.format.encodingName);
+  const meter = o.meter;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (meter) meter.bytesRead += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const unzip = decompressor(o.compression);
+  const done = pipeline([raw, count, ...(unzip ? [unzip] : []), out], { signal: o.signal });
+  done.catch(() => undefined);
+  let rows: Row[] = [];
+  const take = (): RowBatch | undefined => {
+    const columns = decoder.columns();
+    if (!columns) return undefined;
+    const b = { columns, rows };
+    rows = [];
+    return b;
+  };
+  try {
+    for await (const chunk of out) {
+      decoder.push(text.write(chunk as Buffer), rows);
+      if (rows.length >= BATCH_ROWS) yield take()!;
+    }
+    await done;
+    decoder.push(text.end(), rows);
+    decoder.end(rows);
+  } catch (e) {
+    if (e instanceof DmgwError) throw new DmgwError(e.code, `${name}: ${e.message}`, e.place, e.hint);
+    throw e;
+  } finally {
+    out.destroy();
+    raw.destroy();
+  }
+  const last = take();
+  if (last) yield last;
+}
+
+/** Reads one file after another; every file must have as many columns as the first. */
+export async function* readFileRows(store: FileConnector, files: FileRef[], o: FileRowsOptions): AsyncGenerator<RowBatch> {
+  let columns: Column[] | undefined;
+  for (const file of files) {
+    const raw = await store.openRead(file, o.signal);
+    for await (const b of rowsOfStream(raw, o, file.path)) {
+      if (!columns) columns = b.columns;
+      else if (b.columns.length !== columns.length) {
+        throw new DmgwError('FILES_DIFFER', `${file.path} has ${b.columns.length} columns, ${files[0]!.path} has ${columns.length}`, { field: 'source.storeSettings' }, 'select files of one layout');
+      }
+      yield { columns, rows: b.rows };
+    }
+  }
+}
