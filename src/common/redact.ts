@@ -48,19 +48,31 @@ export function forgetSecrets(): void {
   ordered = [];
 }
 
-/** The spellings one secret takes in what we print: JSON string content, URL component, doubled quotes. */
+/**
+ * The spellings one secret takes in what we print: as is, quoted inside a connection string (a quote doubled), each
+ * of those JSON-escaped once or twice (a JSON log line holding a JSON document) or URL-encoded, and as util.inspect
+ * escapes a single quote.
+ */
 function escapedForms(v: string): string[] {
-  return [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v), v.replace(/"/g, '""'), v.replace(/'/g, "''"), v.replace(/'/g, "\\'")];
+  const json = (x: string): string => JSON.stringify(x).slice(1, -1);
+  const forms = [v.replace(/'/g, "\\'")];
+  for (const q of [v, v.replace(/"/g, '""'), v.replace(/'/g, "''")]) forms.push(q, json(q), json(json(q)), encodeURIComponent(q));
+  return forms;
 }
 
 const keyAlt = SECRET_KEYS.join('|');
-// key=value inside connection strings. A quoted value runs to its closing quote; an unquoted one to ';', a line end,
-// or a double quote that ends the JSON string around it (an escaped \" stays inside). Over-masking beats a leak.
-const connKv = new RegExp(`((?:^|[;\\s"'{,(])(?:${keyAlt})\\s*=\\s*)("(?:[^"]|"")*(?:"|$)|'(?:[^']|'')*(?:'|$)|(?:\\\\.|[^;"\\r\\n\\\\])*)`, 'gim');
+// key=value inside connection strings. A quoted value runs to its closing quote (also when the whole string sits
+// JSON-escaped in a log line: \"a\"\"b\"); an unquoted one to ';', a line end, or a double quote that ends the JSON
+// string around it (a JSON-escaped \" stays inside; a lone backslash is just a character, as in ADO.NET).
+// Over-masking beats a leak.
+const connKv = new RegExp(
+  String.raw`((?:^|[;\s"'{,(])(?:${keyAlt})\s*=\s*)(\\"(?:\\"\\"|(?!\\")[^\r\n])*(?:\\"|$)|"(?:[^"]|"")*(?:"|$)|'(?:[^']|'')*(?:'|$)|(?:\\"|[^;"\r\n])*)`,
+  'gim',
+);
 // "password": "..." in JSON (the key in any case)
 const jsonKv = new RegExp(`("(?:${keyAlt})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-// password: '...' as util.inspect prints objects
-const inspectKv = new RegExp(`(\\b(?:${keyAlt})\\s*:\\s*)'(?:[^'\\\\]|\\\\.)*'`, 'gi');
+// password: '...' (or "..." when the value has a ') as util.inspect prints objects
+const inspectKv = new RegExp(`(\\b(?:${keyAlt})\\s*:\\s*)(?:'(?:[^'\\\\]|\\\\.)*'|"(?:[^"\\\\]|\\\\.)*")`, 'gi');
 // "type": "SecureString", "value": "..." (either order within a small object)
 const secureString = /("type"\s*:\s*"SecureString"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 const secureStringRev = /("value"\s*:\s*)"(?:[^"\\]|\\.)*"(\s*,\s*"type"\s*:\s*"SecureString")/g;

@@ -31,9 +31,9 @@ export function fromPfx(bytes: Uint8Array, password: string, source: string): Ce
   } catch (e) {
     const msg = (e as Error).message ?? '';
     if (/Invalid password|MAC could not be verified|PKCS#12 MAC/i.test(msg) || /decrypt/i.test(msg)) {
-      throw new DmgwError('PFX_PASSWORD', `${source}: wrong password (the PFX integrity check failed)`, { file: source }, 'give the password the PFX was exported with; nothing was changed');
+      throw new DmgwError('PFX_PASSWORD', 'wrong password (the PFX integrity check failed)', { file: source }, 'give the password the PFX was exported with; nothing was changed');
     }
-    throw new DmgwError('PFX_INVALID', `${source} is not a PKCS#12 (PFX) file forge can read: ${msg}`, { file: source }, 'export it again as .pfx/.p12 with a password (`dmgw cert export`, or `openssl pkcs12 -export`)');
+    throw new DmgwError('PFX_INVALID', `not a PKCS#12 (PFX) file that can be read: ${msg}`, { file: source }, 'export it again as .pfx/.p12 with a password (`dmgw cert export`, or `openssl pkcs12 -export`)');
   }
   const keyBags = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),
@@ -43,7 +43,7 @@ export function fromPfx(bytes: Uint8Array, password: string, source: string): Ce
   const keys = keyBags.map((b) => b.key).filter((k): k is forge.pki.rsa.PrivateKey => !!k);
   if (!keys.length) {
     const nonRsa = keyBags.some((b) => !b.key);
-    throw new DmgwError('PFX_NO_KEY', nonRsa ? `${source} holds a private key that is not RSA; gateway credentials need RSA` : `${source} holds no private key`, { file: source }, 'export the certificate together with its RSA private key');
+    throw new DmgwError('PFX_NO_KEY', nonRsa ? 'the PFX holds a private key that is not RSA; gateway credentials need RSA' : 'the PFX holds no private key', { file: source }, 'export the certificate together with its RSA private key');
   }
   for (const k of keys) {
     const keyPem = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(k)));
@@ -54,5 +54,5 @@ export function fromPfx(bytes: Uint8Array, password: string, source: string): Ce
       if (createPublicKey(certPem).export({ type: 'spki', format: 'der' }).equals(publicDer)) return { certPem, keyPem };
     }
   }
-  throw new DmgwError('PFX_NO_CERT', `${source} has no certificate for its private key`, { file: source }, 'export the certificate together with its private key');
+  throw new DmgwError('PFX_NO_CERT', 'the PFX has no certificate for its private key', { file: source }, 'export the certificate together with its private key');
 }

@@ -125,7 +125,7 @@ async function certImport(args: string[], io: CommandIo, store: CertificateStore
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new DmgwError('FILE_UNREADABLE', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    throw new DmgwError('FILE_UNREADABLE', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
   // Everything is checked before the home is touched: a wrong password or a bad file changes nothing.
   const pair = fromPfx(bytes, password, file);
@@ -153,7 +153,8 @@ async function certCheck(args: string[], io: CommandIo, store: CertificateStore)
     const results = [];
     for (const f of linkedServiceFiles(positionals)) results.push(await checkCredentialFile(f, keys, current, log));
     if (values.json) io.stdout.write(`${redact(JSON.stringify(results, null, 2))}\n`);
-    else for (const r of results) write(r.status === 'error' ? io.stderr : io.stdout, redact(`${r.status === 'error' ? '' : `${r.file}: `}${r.status}: ${r.message}`));
+    // An error's message is already `file:line:col: error: ...`; the others get the file and status in front.
+    else for (const r of results) write(r.status === 'error' ? io.stderr : io.stdout, redact(r.status === 'error' ? r.message : `${r.file}: ${r.status}: ${r.message}`));
     return results.some((r) => r.status === 'error') ? ExitCode.Failed : ExitCode.Ok;
   } finally {
     log.close();

@@ -102,7 +102,7 @@ function readText(path: string, file: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DmgwError('FILE_UNREADABLE', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    throw new DmgwError('FILE_UNREADABLE', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
 }
 
@@ -110,7 +110,7 @@ function readCert(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DmgwError('FILE_UNREADABLE', `cannot read certificate ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path }, 'pass the certificate.pem that `dmgw cert show` lists on the gateway');
+    throw new DmgwError('FILE_UNREADABLE', `the certificate cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path }, 'pass the certificate.pem that `dmgw cert show` lists on the gateway');
   }
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectCredential, type CredentialKey } from '../../common/credential/envelope.js';
-import { DmgwError, formatError, isDmgwError } from '../../common/errors.js';
+import { DmgwError, formatProblem, isDmgwError, problemFromError } from '../../common/errors.js';
 import { JsonDocument } from '../../common/jsonDocument.js';
 import type { Logger } from '../../common/log.js';
 import { displayPath } from '../../common/model/factory.js';
@@ -61,7 +61,7 @@ export async function checkCredentialFile(path: string, keys: CredentialKey[], c
     return { file, status: plaintext.length ? 'plaintext' : 'ok', certificate, fields: plaintext.length ? plaintext : undefined, message: `decrypts with the current certificate ${certificate}${extra}` };
   } catch (e) {
     if (!isDmgwError(e)) throw e;
-    return { file, status: 'error', message: formatError(e) };
+    return { file, status: 'error', message: formatProblem(problemFromError(e)) };
   }
 }
 
@@ -69,7 +69,7 @@ function readText(path: string, file: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DmgwError('FILE_UNREADABLE', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    throw new DmgwError('FILE_UNREADABLE', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
 }
 

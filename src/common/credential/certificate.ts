@@ -25,7 +25,7 @@ export function readCertificate(pem: string, source = 'certificate'): { x509: X5
   try {
     x509 = new X509Certificate(pem);
   } catch (e) {
-    throw new DmgwError('CERT_INVALID', `${source} is not a PEM X.509 certificate (${(e as Error).message})`, { file: source }, 'pass the .pem that `dmgw cert show` lists, or export the gateway certificate again');
+    throw new DmgwError('CERT_INVALID', `not a PEM X.509 certificate (${(e as Error).message})`, { file: source }, 'pass the .pem that `dmgw cert show` lists, or export the gateway certificate again');
   }
   const details = x509.publicKey.asymmetricKeyDetails;
   return {
@@ -52,7 +52,7 @@ export function encryptionKeyOf(pem: string, source = 'certificate'): { key: Key
   const { x509, info } = readCertificate(pem, source);
   if (info.keyType !== 'rsa' || info.keyBits < 2048) {
     const has = info.keyType === 'rsa' ? `an RSA ${info.keyBits}-bit key` : `a ${info.keyType.toUpperCase()} key`;
-    throw new DmgwError('CERT_KEY', `${source} has ${has}; credentials need an RSA key of at least 2048 bits`, { file: source }, 'make one with `dmgw cert new` or import a PFX with an RSA key');
+    throw new DmgwError('CERT_KEY', `the certificate has ${has}; credentials need an RSA key of at least 2048 bits`, { file: source }, 'make one with `dmgw cert new` or import a PFX with an RSA key');
   }
   return { key: x509.publicKey, info };
 }

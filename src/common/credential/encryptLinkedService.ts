@@ -102,7 +102,7 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
     if (!opts.open) {
       throw new DmgwError(
         'ALREADY_ENCRYPTED',
-        `${file} already has an EncryptedCredential (for certificate ${heads[0]!.thumbprint}); changing it needs the gateway's private key`,
+        `the linked service already has an EncryptedCredential (for certificate ${heads[0]!.thumbprint}); changing it needs the gateway's private key`,
         doc.placeOf(existing[0]!.path),
         'run `dmgw encrypt FILE` on the gateway itself, or remove the EncryptedCredential, write every secret in plaintext and encrypt again',
       );
@@ -116,7 +116,7 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
   if (isEmptyPayload(payload)) {
     throw new DmgwError(
       'NOTHING_TO_ENCRYPT',
-      `${file} has no plaintext secret (no password, account key or SAS) and no EncryptedCredential`,
+      'no plaintext secret (password, account key or SAS) and no EncryptedCredential to encrypt',
       doc.placeOf(TP),
       'pass the secret with --password-stdin or --from-env VAR, or write it into the file first',
     );

@@ -67,6 +67,7 @@ export function inspectCredential(jwe: unknown, place: Place = {}): { header: Cr
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) return notJwe('its first part is not a base64url-encoded JSON header');
   const h = header as Record<string, unknown>;
+  if (typeof h.alg !== 'string' || typeof h.enc !== 'string') return notJwe('its header has no "alg" and "enc" (RFC 7516 requires both)');
 
   const altered = (why: string): never => {
     throw new DmgwError('CREDENTIAL_ALTERED', `EncryptedCredential was altered: ${why}`, place, 'encrypt the secret again with `dmgw encrypt FILE`; do not edit the EncryptedCredential by hand');
