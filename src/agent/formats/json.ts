@@ -2,8 +2,8 @@
  * Json in ADF's two file patterns: `setOfObjects` (one object per line, JSON Lines) and `arrayOfObjects`
  * (one array). Reading detects the pattern from the first character. Numbers keep their source text
  * (JSON.parse source access + JSON.rawJSON), so 12345678901234567890.123456789 survives a round trip.
- * Writing: numeric columns as JSON numbers, booleans as true/false, json columns embedded as JSON, the rest
- * as strings.
+ * Writing: numeric columns as JSON numbers, booleans as true/false, json objects/arrays embedded, the rest
+ * (json scalars too, so json `null` stays apart from SQL NULL) as strings.
  */
 import { DmgwError } from '../../common/errors.js';
 import type { Column, LogicalType, Row, Value } from '../copy/rows.js';
@@ -163,7 +163,8 @@ function valueWriter(t: LogicalType): (v: string) => string {
         return TRUE.has(l) ? 'true' : FALSE.has(l) ? 'false' : JSON.stringify(v);
       };
     case 'json':
-      return (v) => v;
+      // objects and arrays are embedded; a JSON scalar stays a string so that json `null` is not SQL NULL
+      return (v) => (/^\s*[[{]/.test(v) ? v : JSON.stringify(v));
     default:
       return (v) => JSON.stringify(v);
   }
