@@ -16,6 +16,8 @@ export interface FaultPlan {
   reset?: boolean;
   /** Delay every chunk by this many ms (stall/throttle). */
   delayMs?: number;
+  /** Flip the bits of the client→target byte at this offset of a connection, once per proxy (silent corruption of an upload). */
+  corruptUpstreamAtByte?: number;
 }
 
 export interface FaultProxy {
@@ -32,6 +34,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   let plan = { cuts: 1, ...initial };
   let cutCount = 0;
   let connections = 0;
+  let corrupted = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     connections++;
@@ -50,7 +53,15 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     const pipe = (from: Socket, to: Socket, dir: 'up' | 'down') => {
       from.on('data', (chunk: Buffer) => {
         if (dir === 'down') down += chunk.length;
-        else up += chunk.length;
+        else {
+          const at = plan.corruptUpstreamAtByte;
+          if (at !== undefined && !corrupted && up <= at && at < up + chunk.length) {
+            corrupted = true;
+            chunk = Buffer.from(chunk);
+            chunk[at - up] = chunk[at - up]! ^ 0xff;
+          }
+          up += chunk.length;
+        }
         const limit = dir === 'down' ? plan.cutDownstreamAfterBytes : plan.cutUpstreamAfterBytes;
         const count = dir === 'down' ? down : up;
         if (limit !== undefined && armed() && count >= limit) {
@@ -94,6 +105,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     setPlan(p) {
       plan = { cuts: 1, ...p };
       cutCount = 0;
+      corrupted = false;
     },
     close: () =>
       new Promise<void>((r) => {

@@ -1,0 +1,103 @@
+/**
+ * PostgreSQL ↔ Azure Blob (a real Azurite) ↔ files, with the awkward table: what comes back into PostgreSQL
+ * equals the source; a blob corrupted on its way into storage fails the consistency check and is removed.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, DEV_ACCOUNT, DEV_KEY, type AzuriteServer } from '../support/azurite.js';
+import { AWKWARD_COLUMNS, createAwkward, tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
+import { startFaultProxy } from '../support/faultProxy.js';
+import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+
+const up = await requireServer('PostgreSQL', 5432);
+const schema = uniqueName('copyblob');
+
+describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
+  let az: AzuriteServer;
+  let client: pg.Client;
+  let f: TestFactory;
+  let blobs: BlobServiceClient;
+  const table = (t: string) => `${schema}.${t}`;
+
+  beforeAll(async () => {
+    az = await startAzurite();
+    blobs = BlobServiceClient.fromConnectionString(az.connectionString);
+    client = new pg.Client(PG_URL);
+    await client.connect();
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await createAwkward(client, table('src'));
+    f = testFactory({ blobConnectionString: az.connectionString });
+    f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
+  });
+  afterAll(async () => {
+    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client?.end();
+    await az?.stop();
+  });
+
+  async function loadBack(name: string, dataset: string, storeType: string, folder: string) {
+    await client.query(`CREATE TABLE ${table(name)} (${AWKWARD_COLUMNS})`);
+    const back = f.dataset(`Back_${name}`, 'PostgreSqlTable', 'Pg', { schema, table: name });
+    const r = await f.copy(`In_${name}`, dataset, back, { source: { storeSettings: { type: storeType, wildcardFolderPath: folder, wildcardFileName: '*' } }, sink: { type: 'PostgreSqlSink' }, validateDataConsistency: true });
+    expect(r.error).toBeUndefined();
+    expect(r.activities[0]!.output!.dataConsistencyVerification?.ok).toBe(true);
+    expect(await tableDifference(client, table('src'), table(name))).toBe(0);
+  }
+
+  it('pg → gzip CSV blob (fast path, 2 partitions) → pg', async () => {
+    const ds = f.dataset('CsvBlob', 'DelimitedText', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'sales', folderPath: 'orders', fileName: 'orders.csv.gz' }, firstRowAsHeader: true, escapeChar: '"', compressionCodec: 'gzip' });
+    const r = await f.copy('ToBlob', 'Src', ds, { source: { type: 'PostgreSqlSource', partitionOption: 'DynamicRange', partitionSettings: { partitionColumnName: 'id' } }, sink: { type: 'DelimitedTextSink', storeSettings: { type: 'AzureBlobStorageWriteSettings' } }, parallelCopies: 2, validateDataConsistency: true });
+    expect(r.error).toBeUndefined();
+    const o = r.activities[0]!.output!;
+    expect(o.files).toEqual(['orders/orders_00000.csv.gz', 'orders/orders_00001.csv.gz']);
+    expect(o.dataConsistencyVerification?.ok).toBe(true);
+    const text = gunzipSync(await blobs.getContainerClient('sales').getBlobClient('orders/orders_00000.csv.gz').downloadToBuffer()).toString('utf8');
+    expect(text.startsWith('id,t,v,n,f,ts,tsl,d,b,by,j,u\n')).toBe(true);
+    const inDs = f.dataset('CsvBlobIn', 'DelimitedText', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'sales' }, firstRowAsHeader: true, escapeChar: '"', compressionCodec: 'gzip' });
+    await loadBack('fromcsvblob', inDs, 'AzureBlobStorageReadSettings', 'orders');
+  });
+
+  it('pg → JSON blob (row path) → pg', async () => {
+    const ds = f.dataset('JsonBlob', 'Json', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'json', folderPath: 'a', fileName: 'rows.json' } });
+    const r = await f.copy('ToJsonBlob', 'Src', ds, { source: {}, sink: { type: 'JsonSink' }, validateDataConsistency: true });
+    expect(r.error).toBeUndefined();
+    const inDs = f.dataset('JsonBlobIn', 'Json', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'json' } });
+    await loadBack('fromjsonblob', inDs, 'AzureBlobStorageReadSettings', 'a');
+  });
+
+  it('file → gzip JSON blob → CSV file → pg', async () => {
+    const csv = f.dataset('LocalCsv', 'DelimitedText', 'Files', { location: { type: 'FileServerLocation', folderPath: 'start', fileName: 'src.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+    expect((await f.copy('ToLocal', 'Src', csv, { source: {}, sink: {} })).status).toBe('Succeeded');
+    const jsonBlob = f.dataset('MidBlob', 'Json', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'mid', folderPath: 'x', fileName: 'mid.json.gz' }, compressionCodec: 'gzip' });
+    const a = await f.copy('FileToBlob', csv, jsonBlob, { source: {}, sink: { formatSettings: { filePattern: 'arrayOfObjects' } }, validateDataConsistency: true });
+    expect(a.error).toBeUndefined();
+    expect(a.activities[0]!.output!.rowsCopied).toBe(2007);
+    const endCsv = f.dataset('EndCsv', 'DelimitedText', 'Files', { location: { type: 'FileServerLocation', folderPath: 'end', fileName: 'end.csv' }, firstRowAsHeader: true, quoteChar: '"', escapeChar: '\\', nullValue: '\\N' });
+    const b = await f.copy('BlobToFile', jsonBlob, endCsv, { source: {}, sink: {}, validateDataConsistency: true });
+    expect(b.error).toBeUndefined();
+    expect(readFileSync(join(f.files, 'end/end.csv'), 'utf8')).toContain('\\N');
+    await loadBack('fromchain', endCsv, 'FileServerReadSettings', 'end');
+  });
+
+  it('a blob corrupted on its way into storage fails the consistency check and is removed', async () => {
+    const proxy = await startFaultProxy(az.port, '127.0.0.1', { corruptUpstreamAtByte: 60_000 });
+    try {
+      f.write('linkedService', 'BadBlob', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${proxy.port}/${DEV_ACCOUNT};` } });
+      // the container exists first, so the only upstream traffic past 60 kB is the block body
+      await blobs.getContainerClient('corrupt').createIfNotExists();
+      const ds = f.dataset('Corrupt', 'DelimitedText', 'BadBlob', { location: { type: 'AzureBlobStorageLocation', container: 'corrupt', fileName: 'c.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+      const r = await f.copy('ToCorrupt', 'Src', ds, { source: {}, sink: {}, validateDataConsistency: true });
+      expect(r.status).toBe('Failed');
+      expect(r.error?.code).toBe('DATA_INCONSISTENT');
+      const v = r.activities[0]!;
+      expect(v.error?.message).toMatch(/source 2007 rows .* sink 2007 rows/);
+      expect(await blobs.getContainerClient('corrupt').getBlobClient('c.csv').exists()).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
