@@ -56,6 +56,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const sealer = loadOrCreateSealer(o.dataDir);
   const sql = o.postgres ? await openPostgres(o.postgres, o.postgresSchema) : await openPglite(join(o.dataDir, 'store'));
   await migrate(sql);
+  const settings = { ...DEFAULT_SETTINGS, ...o.settings };
+  // A restarted service gives running jobs one lease period to report in before the sweeper requeues them:
+  // their nodes could not renew while it was down.
+  await sql.query(`update jobs set lease_expires_at = greatest(lease_expires_at, now() + make_interval(secs => $1)) where status = 'leased'`, [settings.leaseSeconds]);
 
   const stopping = new AbortController();
   const ctx: ServiceContext = {
@@ -67,7 +71,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     runs: new RunStore(sql),
     jobs: new JobStore(sql),
     wakeups: new Wakeups(),
-    settings: { ...DEFAULT_SETTINGS, ...o.settings },
+    settings,
     maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     publicUrl: '',
     fingerprint: tls.fingerprint,

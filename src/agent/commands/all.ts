@@ -5,5 +5,10 @@ import { register } from './index.js';
 import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
+import { hostCommand } from './host.js';
+import { startCommand } from './start.js';
+import { statusCommand } from './status.js';
+import { stopCommand } from './stop.js';
+import { workerCommand } from './worker.js';
 
-register(runCommand, certCommand, encryptCommand, serviceCommand, registerCommand);
+register(runCommand, certCommand, encryptCommand, serviceCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand);

@@ -1,0 +1,77 @@
+/** `dmgw status [--json]`: registration, gateway, node, host status, version, service URL, running jobs. */
+import { parseArgs } from 'node:util';
+import { ExitCode } from '../../common/exitCodes.js';
+import { VERSION } from '../../common/version.js';
+import { readRegistration } from '../channel/registration.js';
+import { GatewayHome } from '../config/home.js';
+import { readHostState, type HostState } from '../host/hostState.js';
+import { runningHostPid } from '../host/lock.js';
+import { write, type Command } from './command.js';
+
+export interface GatewayStatusReport {
+  home: string;
+  version: string;
+  registered: boolean;
+  serviceUrl?: string;
+  factory?: string;
+  gateway?: string;
+  node?: string;
+  /** Running (pid) or not */
+  host: { running: boolean; pid?: number };
+  /** Online / Offline / NeedRegistration / Stopped ... as the host last wrote it; NeedRegistration when not registered */
+  status: string;
+  message?: string;
+  lastContactAt?: string;
+  concurrentJobsLimit?: number;
+  runningJobs: HostState['runningJobs'];
+}
+
+export function gatewayStatus(home: GatewayHome): GatewayStatusReport {
+  const reg = readRegistration(home);
+  const pid = runningHostPid(home);
+  const st = readHostState(home);
+  const live = pid !== undefined && st?.pid === pid ? st : undefined;
+  return {
+    home: home.root,
+    version: VERSION,
+    registered: !!reg,
+    serviceUrl: reg?.serviceUrl,
+    factory: reg?.factory,
+    gateway: reg?.gateway,
+    node: reg?.nodeName,
+    host: { running: pid !== undefined, pid },
+    status: !reg ? 'NeedRegistration' : live ? live.status : 'Stopped',
+    message: live?.message,
+    lastContactAt: live?.lastContactAt,
+    concurrentJobsLimit: live?.concurrentJobsLimit,
+    runningJobs: live?.runningJobs ?? [],
+  };
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the gateway node: registration, host, status, running jobs',
+  usage: 'Usage:\n  dmgw status [--json]\n      Registration (service, factory, gateway, node), whether the host runs, its status\n      (Online / Offline / NeedRegistration / Stopped), version and running jobs.',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+    const s = gatewayStatus(GatewayHome.resolve({ env: io.env }));
+    if (values.json) {
+      write(io.stdout, JSON.stringify(s));
+      return ExitCode.Ok;
+    }
+    const lines = [
+      `status:        ${s.status}${s.message ? ` (${s.message})` : ''}`,
+      `host:          ${s.host.running ? `running (pid ${s.host.pid})` : 'not running'}`,
+      `registered:    ${s.registered ? 'yes' : 'no — run `dmgw register KEY`'}`,
+      ...(s.registered ? [`service:       ${s.serviceUrl}`, `factory:       ${s.factory}`, `gateway:       ${s.gateway}`, `node:          ${s.node}`] : []),
+      `version:       ${s.version}`,
+      ...(s.lastContactAt ? [`last contact:  ${s.lastContactAt}`] : []),
+      ...(s.concurrentJobsLimit ? [`job limit:     ${s.concurrentJobsLimit}`] : []),
+      `running jobs:  ${s.runningJobs.length}`,
+      ...s.runningJobs.map((j) => `  ${j.pipeline}  run ${j.runId}  attempt ${j.attempt}  worker ${j.workerPid ?? '?'}  since ${j.startedAt}`),
+      `home:          ${s.home}`,
+    ];
+    write(io.stdout, lines.join('\n'));
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * The host: what a service manager runs (`dmgw host`). Owns everything long-lived on the node — the lock, the
+ * registration, the listener, heartbeats and the supervisor of workers — and nothing of any one job. It keeps
+ * running through service outages (backing off) and revoked credentials (NeedRegistration, until registered
+ * again); SIGTERM/SIGINT stop it: workers are killed and their jobs released for another node.
+ */
+import { DmgwError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import type { GatewayHome } from '../config/home.js';
+import { Connection } from './connection.js';
+import { heartbeats } from './heartbeat.js';
+import { HostStateWriter } from './hostState.js';
+import { listen } from './listener.js';
+import { acquireHostLock } from './lock.js';
+import { Supervisor } from './supervisor.js';
+
+export interface HostOptions {
+  home: GatewayHome;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  /** argv prefix that runs the dmgw CLI, for workers: [node, cli.js] */
+  workerCommand: string[];
+  signal: AbortSignal;
+}
+
+export async function runHost(o: HostOptions): Promise<void> {
+  const release = acquireHostLock(o.home);
+  const state = new HostStateWriter(o.home);
+  try {
+    const conn = new Connection(o.home, o.env);
+    if (!(await conn.load())) {
+      state.update({ status: 'NeedRegistration', message: 'not registered: run `dmgw register KEY`' });
+      o.log.warn('this machine is not registered with a gateway; waiting for `dmgw register KEY`');
+    } else {
+      const r = conn.registration!;
+      state.update({ serviceUrl: r.serviceUrl, factory: r.factory, gateway: r.gateway, node: r.nodeName });
+      o.log.info(`host ${process.pid} starting: node ${r.nodeName} of gateway ${r.gateway} at ${r.serviceUrl}`);
+    }
+    const stallSeconds = Number(o.env.DMGW_WORKER_STALL_SECONDS ?? 600);
+    if (!Number.isFinite(stallSeconds) || stallSeconds <= 0) throw new DmgwError('USAGE', `DMGW_WORKER_STALL_SECONDS must be a positive number, not "${o.env.DMGW_WORKER_STALL_SECONDS}"`);
+    const supervisor = new Supervisor({ client: () => conn.current(), home: o.home, workerCommand: o.workerCommand, env: o.env, log: o.log.child('job'), stallMs: stallSeconds * 1000 }, () =>
+      state.update({ runningJobs: supervisor.running() }),
+    );
+    const loops = Promise.all([listen(conn, supervisor, state, o.log.child('listener'), o.signal), heartbeats(conn, supervisor, state, o.log.child('heartbeat'), o.signal)]);
+    await loops;
+    state.update({ status: 'Stopping' });
+    o.log.info('stopping: releasing running jobs');
+    await supervisor.abandonAll('the host is stopping');
+    await conn.client?.close().catch(() => undefined);
+    state.update({ status: 'Stopped', runningJobs: [] });
+  } finally {
+    release();
+  }
+}

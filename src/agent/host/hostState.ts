@@ -1,0 +1,67 @@
+/**
+ * What the host is doing, written to `host-state.json` in the gateway home on every change, so `dmgw status` (and
+ * the VS Code extension through it) can show it without talking to the host: the host has no port to ask.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VERSION } from '../../common/version.js';
+import type { GatewayHome } from '../config/home.js';
+
+/** Online: talking to the service; Offline: cannot reach it (backing off); NeedRegistration: no valid credential. */
+export type HostStatus = 'Starting' | 'Online' | 'Offline' | 'NeedRegistration' | 'Stopping' | 'Stopped';
+
+export interface RunningJob {
+  jobId: string;
+  runId: string;
+  pipeline: string;
+  attempt: number;
+  workerPid?: number;
+  startedAt: string;
+}
+
+export interface HostState {
+  pid: number;
+  version: string;
+  status: HostStatus;
+  message?: string;
+  startedAt: string;
+  updatedAt: string;
+  lastContactAt?: string;
+  serviceUrl?: string;
+  factory?: string;
+  gateway?: string;
+  node?: string;
+  concurrentJobsLimit: number;
+  runningJobs: RunningJob[];
+}
+
+export const stateFile = (home: GatewayHome): string => join(home.root, 'host-state.json');
+
+export function readHostState(home: GatewayHome): HostState | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile(home), 'utf8')) as HostState;
+  } catch {
+    return undefined;
+  }
+}
+
+export class HostStateWriter {
+  readonly state: HostState;
+
+  constructor(private readonly home: GatewayHome) {
+    const now = new Date().toISOString();
+    this.state = { pid: process.pid, version: VERSION, status: 'Starting', startedAt: now, updatedAt: now, concurrentJobsLimit: 0, runningJobs: [] };
+  }
+
+  update(patch: Partial<HostState>): void {
+    Object.assign(this.state, patch, { updatedAt: new Date().toISOString() });
+    const file = stateFile(this.home);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o644 });
+      renameSync(tmp, file);
+    } catch {
+      // the home went away (tests cleaning up); nothing to show anyway
+    }
+  }
+}
