@@ -111,6 +111,16 @@ export function copyCsvOptions(o: DelimitedTextOptions): string | undefined {
   return opts.join(', ');
 }
 
+/**
+ * pg-copy-streams emits 'error' on a COPY stream when its connection dies, even after the stream was
+ * destroyed or its consumer (pipeline, for await) has already seen the failure; without a listener that
+ * second emit would crash the process. Consumers still see the first error through their own listeners.
+ */
+function quiet<T extends NodeJS.EventEmitter>(stream: T): T {
+  stream.on('error', () => undefined);
+  return stream;
+}
+
 function columnsOf(fields: Array<{ name: string; dataTypeID: number }>): Column[] {
   return fields.map((f) => {
     const [type, nativeType] = OID_TYPES[f.dataTypeID] ?? (['string', `oid ${f.dataTypeID}`] as [LogicalType, string]);
@@ -203,7 +213,7 @@ export class PostgresConnector implements TableConnector {
     let broken = true;
     try {
       const columns = columnsOf((await client.query(`SELECT * FROM (${rangeSql(sourceSql(source), range)}) AS dmgw_q LIMIT 0`)).fields);
-      const stream = client.query(copyTo(`COPY (${rangeSql(sourceSql(source), range)}) TO STDOUT`));
+      const stream = quiet(client.query(copyTo(`COPY (${rangeSql(sourceSql(source), range)}) TO STDOUT`)));
       const onAbort = () => stream.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       const parser = new PgTextParser();
@@ -233,7 +243,7 @@ export class PostgresConnector implements TableConnector {
     const options = form.kind === 'csv' ? copyCsvOptions(form.options) : '';
     if (options === undefined) return undefined;
     const client = await this.connect();
-    const stream = client.query(copyTo(`COPY (${rangeSql(sourceSql(source), range)}) TO STDOUT${options ? ` WITH (${options})` : ''}`));
+    const stream = quiet(client.query(copyTo(`COPY (${rangeSql(sourceSql(source), range)}) TO STDOUT${options ? ` WITH (${options})` : ''}`)));
     const onAbort = () => stream.destroy(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     let done = false;
@@ -283,7 +293,7 @@ class PostgresTableSink implements TableSink {
     const client = await this.pgc.connect();
     let broken = true;
     try {
-      const stream = client.query(copyFrom(`COPY ${qualified(this.stage)} (${this.colList}) FROM STDIN${options ? ` WITH (${options})` : ''}`));
+      const stream = quiet(client.query(copyFrom(`COPY ${qualified(this.stage)} (${this.colList}) FROM STDIN${options ? ` WITH (${options})` : ''}`)));
       const onAbort = () => stream.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       try {

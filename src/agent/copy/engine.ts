@@ -12,6 +12,7 @@
  *    transaction. Any failure or cancel before this point leaves the sink as it was.
  */
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { DmgwError } from '../../common/errors.js';
 import type { ActivityOutput, ConsistencyVerdict } from '../../common/events.js';
@@ -190,9 +191,10 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
             }
           } else {
             const ts = await ensureSink(plan!.columns.map((c) => c.name));
-            const bytes = read.stream.pipe(tee);
-            read.stream.once('error', (e) => tee.destroy(e));
-            const n = await ts.loadBytes!(bytes, fastForm, signal);
+            // the source half of the pipe: its failure destroys `tee`, which fails the load
+            tee.on('error', () => undefined);
+            pipeline(read.stream, tee).catch(() => undefined);
+            const n = await ts.loadBytes!(tee, fastForm, signal);
             meter.rowsWritten = n ?? 0;
           }
           const rows = read.rowCount();
