@@ -63,7 +63,9 @@ beforeAll(() => {
   factory = join(dir, 'factory');
   cpSync('examples/walkthrough', factory, { recursive: true });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('dmgw cert / encrypt through the built CLI', () => {
   it('makes and shows the certificate', async () => {
