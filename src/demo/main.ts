@@ -143,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
         }
         return r;
       },
-      () => `exit code 0 after ${formatSeconds(performance.now() - copyStarted)}`,
+      () => 'dmgw run exited with 0',
     );
     void result;
     const copyMs = view.activities[0]?.durationMs ?? performance.now() - copyStarted;
