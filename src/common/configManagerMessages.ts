@@ -1,0 +1,53 @@
+/**
+ * The messages between the Configuration Manager webview and the extension. Types only (no DOM, no vscode), so both
+ * sides compile against the same shapes. Every value shown comes from the agent (`dmgw status --json`,
+ * `dmgw cert show --json`, `dmgw test-connection --json`); when the agent cannot tell, the `error` says why.
+ */
+export interface CertificateView {
+  thumbprint: string;
+  current: boolean;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  keyBits: number;
+}
+
+export interface LinkedServiceChoice {
+  factoryDir: string;
+  name: string;
+  type: string;
+  gateway?: string;
+}
+
+export interface ConfigManagerState {
+  extensionVersion: string;
+  gateway: { status?: Record<string, unknown> & { status: string }; error?: string; checkedAt: string };
+  certificates: { home?: string; list: CertificateView[]; error?: string };
+  linkedServices: LinkedServiceChoice[];
+  verboseLogging: boolean;
+}
+
+export interface TestConnectionResult {
+  linkedService: string;
+  ok: boolean;
+  message: string;
+  durationMs?: number;
+}
+
+export type ToWebview =
+  | { type: 'state'; state: ConfigManagerState }
+  | { type: 'testConnectionResult'; result: TestConnectionResult }
+  | { type: 'busy'; what: string | undefined };
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'refresh' }
+  | { type: 'start' }
+  | { type: 'stop' }
+  | { type: 'register' }
+  | { type: 'openLogs' }
+  | { type: 'setVerbose'; on: boolean }
+  | { type: 'newCertificate' }
+  | { type: 'importCertificate' }
+  | { type: 'exportCertificate' }
+  | { type: 'testConnection'; factoryDir: string; linkedService: string };

@@ -1,0 +1,89 @@
+/**
+ * Encrypt Credential: moves every plaintext secret of a linked service (or one typed into a password box) into an
+ * EncryptedCredential for the gateway's certificate, as one undoable edit of the open document that changes only
+ * the secret's span. Nothing is written to disk unless the document was saved before (then it is saved again), so
+ * the plaintext never outlives the command.
+ */
+import * as vscode from 'vscode';
+import { encryptLinkedServiceText, type EncryptSummary } from '../../common/credential/encryptLinkedService';
+import { formatError, isDmgwError } from '../../common/errors';
+import { linkedServiceOfText } from '../../common/model/linkedServiceText';
+import { findPlaintextSecrets } from '../../common/secrets';
+import { smallestReplacement } from '../../common/textReplacement';
+import { localGatewayCertificate } from '../agent/gatewayCertificate';
+import { ext } from '../extensionVariables';
+import { pickResourceFile, type ResourceTarget } from './pickResourceFile';
+
+export interface EncryptCredentialOptions {
+  /** A secret to encrypt instead of asking for one (tests, other commands). */
+  secret?: string;
+}
+
+export async function encryptCredential(target?: ResourceTarget, options: EncryptCredentialOptions = {}): Promise<EncryptSummary | undefined> {
+  const uri = await pickResourceFile(target, 'linkedService', 'linked service');
+  if (!uri) return undefined;
+  const document = await vscode.workspace.openTextDocument(uri);
+  const text = document.getText();
+
+  const cert = await localGatewayCertificate(ext.agent);
+  if (!cert) {
+    // Not awaited: the command finishes now; the buttons act whenever the user picks one.
+    void vscode.window
+      .showErrorMessage(
+        'The local gateway has no certificate yet, so there is nothing to encrypt the credential for. Register the gateway (it makes its certificate), or import its PFX in the Configuration Manager.',
+        'Register Gateway',
+        'Open Configuration Manager',
+      )
+      .then((choice) => {
+        if (choice === 'Register Gateway') void vscode.commands.executeCommand('dmgw.registerGateway');
+        if (choice === 'Open Configuration Manager') void vscode.commands.executeCommand('dmgw.openConfigurationManager');
+      });
+    ext.log.warn(`Encrypt Credential: the local gateway has no certificate yet (${ext.agent.env().DMGW_HOME ?? 'default gateway home'})`);
+    return undefined;
+  }
+
+  let secret = options.secret;
+  if (secret === undefined && !hasSecretToEncrypt(uri.fsPath, text)) {
+    secret = await vscode.window.showInputBox({
+      title: 'Encrypt Credential',
+      prompt: `Password for ${vscode.workspace.asRelativePath(uri)} (encrypted with the gateway certificate ${cert.thumbprint.slice(0, 12)}…; never stored)`,
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v ? undefined : 'Type the password (it is encrypted, never stored)'),
+    });
+    if (secret === undefined) return undefined;
+  }
+
+  let result: Awaited<ReturnType<typeof encryptLinkedServiceText>>;
+  try {
+    result = await encryptLinkedServiceText(text, cert.pem, { file: uri.fsPath, secret, certSource: cert.source });
+  } catch (e) {
+    const msg = isDmgwError(e) ? formatError(e) : (e as Error).message;
+    ext.log.error(`Encrypt Credential: ${msg}`);
+    void vscode.window.showErrorMessage(`Encrypt Credential: ${msg}`);
+    return undefined;
+  }
+  if (!result.summary.changed) {
+    void vscode.window.showInformationMessage(`${vscode.workspace.asRelativePath(uri)} is already encrypted for certificate ${cert.thumbprint.slice(0, 12)}…`);
+    return result.summary;
+  }
+
+  const r = smallestReplacement(text, result.text)!;
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(uri, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)), r.text);
+  if (!(await vscode.workspace.applyEdit(edit))) {
+    void vscode.window.showErrorMessage('Encrypt Credential: the editor refused the edit (is the file read-only?)');
+    return undefined;
+  }
+  // A file that was on disk with a plaintext secret gets the encrypted text on disk too.
+  if (!document.isUntitled) await document.save();
+  const s = result.summary;
+  ext.log.info(`encrypted ${s.encrypted.join(', ') || s.fields.join(', ')} of ${uri.fsPath} for certificate ${s.thumbprint} (${s.location})`);
+  void vscode.window.showInformationMessage(`Encrypted ${s.encrypted.join(', ') || 'the credential'} for gateway certificate ${s.thumbprint.slice(0, 12)}…`);
+  return s;
+}
+
+function hasSecretToEncrypt(file: string, text: string): boolean {
+  const ls = linkedServiceOfText(file, text);
+  return !!ls && findPlaintextSecrets(ls).length > 0;
+}

@@ -1,0 +1,42 @@
+/** Every command of the extension, registered in one place; each lives in its own file. */
+import * as vscode from 'vscode';
+import { ext } from '../extensionVariables';
+import { copyValue } from './copyValue';
+import { encryptCredential } from './encryptCredential';
+import { openConfigurationManager } from './openConfigurationManager';
+import { refresh } from './refresh';
+import { registerGateway } from './registerGateway';
+import { runPipelineLocally } from './runPipelineLocally';
+import { showLogs } from './showLogs';
+import { startGateway } from './startGateway';
+import { stopGateway } from './stopGateway';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: Record<string, (...args: any[]) => unknown> = {
+  'dmgw.encryptCredential': encryptCredential,
+  'dmgw.runPipelineLocally': runPipelineLocally,
+  'dmgw.startGateway': startGateway,
+  'dmgw.stopGateway': stopGateway,
+  'dmgw.registerGateway': registerGateway,
+  'dmgw.openConfigurationManager': openConfigurationManager,
+  'dmgw.showLogs': showLogs,
+  'dmgw.refresh': refresh,
+  'dmgw.copyValue': copyValue,
+};
+
+export function registerCommands(context: vscode.ExtensionContext): void {
+  for (const [id, fn] of Object.entries(COMMANDS)) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          // A command never fails silently: the message goes to the user, the details to the log.
+          ext.log.error(`${id}: ${(e as Error).stack ?? String(e)}`);
+          void vscode.window.showErrorMessage(`${id.replace('dmgw.', '')}: ${(e as Error).message}`);
+          return undefined;
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The Data Management Gateway extension: authoring help for factories in ADF's Git layout (schemas, cross-file
+ * diagnostics, credential encryption) and running and operating a gateway through the agent bundled inside it.
+ */
+import * as vscode from 'vscode';
+import { AgentClient } from './agent/agentClient';
+import { GatewayStatusWatcher } from './agent/gatewayStatus';
+import { registerCommands } from './commands/registerCommands';
+import { FactoryDiagnostics } from './diagnostics/factoryDiagnostics';
+import { EncryptCodeLensProvider } from './encryptCodeLens';
+import { ext, OUTPUT_CHANNEL_NAME } from './extensionVariables';
+import { SecretStore } from './secretStore';
+import { GatewayStatusBar } from './statusBar';
+import { GatewayTreeDataProvider } from './tree/GatewayTreeDataProvider';
+
+/** What `activate` hands back: the extension's singletons, for its integration tests. */
+export type DmgwExtensionApi = typeof ext;
+
+export function activate(context: vscode.ExtensionContext): DmgwExtensionApi {
+  ext.context = context;
+  ext.log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  ext.secrets = new SecretStore(context.secrets);
+  ext.agent = new AgentClient(context.asAbsolutePath('dist/agent/cli.js'), ext.log);
+  const seconds = vscode.workspace.getConfiguration('dmgw').get<number>('statusRefreshSeconds') ?? 15;
+  ext.gateway = new GatewayStatusWatcher(ext.agent, Math.max(2, seconds) * 1000);
+  ext.diagnostics = new FactoryDiagnostics(ext.log);
+  ext.tree = new GatewayTreeDataProvider(ext.gateway);
+  ext.statusBar = new GatewayStatusBar(ext.gateway);
+  context.subscriptions.push(
+    ext.log,
+    ext.gateway,
+    ext.diagnostics,
+    ext.tree,
+    ext.statusBar,
+    vscode.window.createTreeView('dmgw.gateway', { treeDataProvider: ext.tree, showCollapseAll: true }),
+    vscode.languages.registerCodeLensProvider({ language: 'json', scheme: 'file', pattern: '**/linkedService/*.json' }, new EncryptCodeLensProvider()),
+  );
+  registerCommands(context);
+  ext.gateway.start();
+  void ext.diagnostics.validateWorkspace();
+  ext.log.info(`Data Management Gateway extension ${context.extension.packageJSON.version} activated; agent ${ext.agent.cliPath}`);
+  return ext;
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

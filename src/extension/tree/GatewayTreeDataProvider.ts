@@ -1,0 +1,39 @@
+/** The Gateway view: the local gateway first, then each factory folder of the workspace. */
+import * as vscode from 'vscode';
+import type { GatewayStatusWatcher } from '../agent/gatewayStatus';
+import { findFactoryDirs } from '../factories';
+import { FactoryTreeItem } from './FactoryTreeItem';
+import { LocalGatewayTreeItem } from './LocalGatewayTreeItem';
+
+interface ParentItem extends vscode.TreeItem {
+  getChildren(): vscode.TreeItem[] | Promise<vscode.TreeItem[]>;
+}
+
+export class GatewayTreeDataProvider implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<vscode.TreeItem | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subs: vscode.Disposable[];
+
+  constructor(private readonly gateway: GatewayStatusWatcher) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/{linkedService,dataset,pipeline,integrationRuntime}/*.json', false, true, false);
+    this.subs = [watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()), gateway.onDidChange(() => this.refresh()), this.emitter];
+  }
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  getTreeItem(item: vscode.TreeItem): vscode.TreeItem {
+    return item;
+  }
+
+  async getChildren(item?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
+    if (item) return (item as ParentItem).getChildren?.() ?? [];
+    const factories = (await findFactoryDirs()).map((d) => new FactoryTreeItem(d));
+    return [new LocalGatewayTreeItem(this.gateway.current), ...factories];
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+/** The gateway on this machine, as `dmgw status --json` reports it: status, version, node, certificate, running jobs. */
+import * as vscode from 'vscode';
+import { runningJobCount, type GatewayState } from '../agent/gatewayStatus';
+import { DetailTreeItem } from './DetailTreeItem';
+
+export class LocalGatewayTreeItem extends vscode.TreeItem {
+  constructor(readonly state: GatewayState) {
+    super('Local gateway', vscode.TreeItemCollapsibleState.Expanded);
+    const s = state.status;
+    this.id = 'dmgw.localGateway';
+    this.description = s ? `${s.status}${s.gateway ? ` · ${s.gateway}` : ''}` : state.error ? 'unknown' : 'checking…';
+    this.tooltip = s ? `Status: ${s.status}` : state.error;
+    this.iconPath = new vscode.ThemeIcon(s?.status === 'Online' ? 'vm-running' : s?.status === 'NeedRegistration' ? 'key' : 'vm-outline');
+    // `running`/`stopped` pick the inline Start or Stop button (package.json menus).
+    this.contextValue = `localGateway ${s?.running || s?.status === 'Online' || s?.status === 'Limited' ? 'running' : 'stopped'}`;
+  }
+
+  getChildren(): vscode.TreeItem[] {
+    const s = this.state.status;
+    if (!s) return [new DetailTreeItem('Status', this.state.error ?? 'not checked yet', 'question')];
+    const items = [new DetailTreeItem('Status', s.status, 'pulse')];
+    if (s.version) items.push(new DetailTreeItem('Version', s.version, 'versions'));
+    if (s.node) items.push(new DetailTreeItem('Node', s.node, 'server'));
+    if (s.factory || s.serviceUrl) items.push(new DetailTreeItem('Factory', [s.factory, s.serviceUrl].filter(Boolean).join(' @ '), 'cloud'));
+    items.push(new DetailTreeItem('Certificate', s.certificate?.thumbprint ?? 'none yet', 'shield', s.certificate?.thumbprint ? 'detail copyable' : 'detail'));
+    items.push(new DetailTreeItem('Running jobs', String(runningJobCount(s)), 'run-all'));
+    return items;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The Configuration Manager: one webview panel (Home, Settings, Diagnostics, Help) whose every value comes from the
+ * agent. It sends the page a fresh state on open, on each gateway state change and after every action it runs.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
+import { gatewayOf } from '../../common/model/gateway';
+import { VERSION } from '../../common/version';
+import { firstLine } from '../agent/agentClient';
+import { showCertificates } from '../agent/gatewayCertificate';
+import { ext } from '../extensionVariables';
+import { findFactoryDirs, readFactory } from '../factories';
+import { certificateAction } from './certificateActions';
+import { configManagerHtml } from './configManagerHtml';
+
+export class ConfigManagerPanel implements vscode.Disposable {
+  static current: ConfigManagerPanel | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  /** The last result of each kind, for tests that drive the page. */
+  lastTestConnection: TestConnectionResult | undefined;
+
+  static show(): ConfigManagerPanel {
+    if (ConfigManagerPanel.current) {
+      ConfigManagerPanel.current.panel.reveal();
+      return ConfigManagerPanel.current;
+    }
+    const media = vscode.Uri.joinPath(ext.context.extensionUri, 'dist', 'webviews');
+    const panel = vscode.window.createWebviewPanel('dmgw.configurationManager', 'Gateway Configuration Manager', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [media],
+      retainContextWhenHidden: true,
+    });
+    ConfigManagerPanel.current = new ConfigManagerPanel(panel, vscode.Uri.joinPath(media, 'configManager.js'));
+    return ConfigManagerPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    script: vscode.Uri,
+  ) {
+    panel.iconPath = new vscode.ThemeIcon('server-environment');
+    panel.webview.html = configManagerHtml(panel.webview, panel.webview.asWebviewUri(script));
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      ext.gateway.onDidChange(() => void this.pushState()),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private post(m: ToWebview): Thenable<boolean> {
+    return this.panel.webview.postMessage(m);
+  }
+
+  async pushState(): Promise<ConfigManagerState> {
+    const state = await this.state();
+    await this.post({ type: 'state', state });
+    return state;
+  }
+
+  private async state(): Promise<ConfigManagerState> {
+    const g = ext.gateway.current;
+    let certificates: ConfigManagerState['certificates'];
+    try {
+      const shown = await showCertificates(ext.agent);
+      certificates = { home: shown.home, list: shown.certificates.map(({ thumbprint, current, subject, notBefore, notAfter, keyBits }) => ({ thumbprint, current, subject, notBefore, notAfter, keyBits })) };
+    } catch (e) {
+      certificates = { list: [], error: (e as Error).message };
+    }
+    const linkedServices: ConfigManagerState['linkedServices'] = [];
+    for (const dir of await findFactoryDirs()) {
+      for (const ls of readFactory(dir).linkedServices.values()) linkedServices.push({ factoryDir: dir, name: ls.name, type: String(ls.properties.type), gateway: gatewayOf(ls)?.name });
+    }
+    return {
+      extensionVersion: VERSION,
+      gateway: { status: g.status, error: g.error, checkedAt: g.checkedAt.toISOString() },
+      certificates,
+      linkedServices,
+      verboseLogging: vscode.workspace.getConfiguration('dmgw').get<boolean>('verboseLogging') ?? false,
+    };
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    try {
+      switch (m.type) {
+        case 'ready':
+        case 'refresh':
+          await ext.gateway.refresh();
+          await this.pushState();
+          return;
+        case 'start':
+          await vscode.commands.executeCommand('dmgw.startGateway');
+          return;
+        case 'stop':
+          await vscode.commands.executeCommand('dmgw.stopGateway');
+          return;
+        case 'register':
+          await vscode.commands.executeCommand('dmgw.registerGateway');
+          return;
+        case 'openLogs':
+          ext.log.show();
+          return;
+        case 'setVerbose':
+          await vscode.workspace.getConfiguration('dmgw').update('verboseLogging', m.on, vscode.ConfigurationTarget.Global);
+          ext.log.info(`verbose logging ${m.on ? 'on' : 'off'} for the agent processes the extension starts`);
+          await this.pushState();
+          return;
+        case 'newCertificate':
+        case 'importCertificate':
+        case 'exportCertificate':
+          await certificateAction(m.type);
+          await this.pushState();
+          return;
+        case 'testConnection':
+          await this.testConnection(m.factoryDir, m.linkedService);
+          return;
+      }
+    } finally {
+      await this.post({ type: 'busy', what: undefined });
+    }
+  }
+
+  /** `dmgw test-connection`: connects through the linked service from this machine, as the gateway would. */
+  async testConnection(factoryDir: string, linkedService: string): Promise<TestConnectionResult> {
+    await this.post({ type: 'busy', what: `Testing ${linkedService}…` });
+    const started = Date.now();
+    const r = await ext.agent.exec(['test-connection', '--factory', factoryDir, '--linked-service', linkedService, '--json'], { timeoutMs: 60_000 });
+    let result: TestConnectionResult;
+    try {
+      const parsed = JSON.parse(r.stdout) as { ok?: boolean; message?: string; durationMs?: number };
+      result = { linkedService, ok: r.code === 0 && parsed.ok !== false, message: parsed.message ?? (firstLine(r.stderr) || 'connected'), durationMs: parsed.durationMs ?? Date.now() - started };
+    } catch {
+      result = { linkedService, ok: false, message: firstLine(r.stderr) || `dmgw test-connection exited with ${r.code}`, durationMs: Date.now() - started };
+    }
+    ext.log.info(`test connection ${linkedService} (${basename(factoryDir)}): ${result.ok ? 'succeeded' : 'failed'}: ${result.message}`);
+    this.lastTestConnection = result;
+    await this.post({ type: 'testConnectionResult', result });
+    return result;
+  }
+
+  dispose(): void {
+    ConfigManagerPanel.current = undefined;
+    for (const s of this.subs) s.dispose();
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,125 @@
+// `npm run test:vscode`: the extension's integration tests in a REAL VS Code, from the packaged .vsix.
+//  1. installs code-server 4.139.1 (= VS Code 1.139.1) into .tools/ and Debian's Chromium (scripts/vscode-host.sh),
+//  2. builds and packages the .vsix (npm run package) and installs it into a fresh profile,
+//  3. starts Azurite, seeds a sales_orders table in the real PostgreSQL, copies the walkthrough pointed at both,
+//  4. runs the mocha suites inside the extension host (smoke-test-driver mode), against the installed extension,
+//  5. drives the UI with playwright-core + Chromium (normal mode, real notifications), saving screenshots of each
+//     step under test-results/vscode/.
+// Exits non-zero when any suite or UI check fails. Env: KEEP=1 keeps the profile; ONLY=tests|ui runs one phase.
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { installExtension, profile, startCodeServer } from './codeServer.mjs';
+import { runExtensionTests } from './extensionTests.mjs';
+import { dropSchema, prepareGatewayHome, prepareWorkspace, seedPostgres, startAzurite } from './fixtures.mjs';
+import { runUiChecks } from './ui.mjs';
+import { connect } from 'node:net';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+process.chdir(ROOT);
+const RUN = join(ROOT, '.dmgw-test/vscode');
+const RESULTS = join(ROOT, 'test-results/vscode');
+const ROWS = Number(process.env.DMGW_E2E_ROWS ?? 5000);
+const t0 = Date.now();
+const lap = (m) => console.log(`[vscode ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+async function portOpen(port) {
+  return new Promise((r) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.setTimeout(1000, () => (s.destroy(), r(false)));
+    s.once('connect', () => (s.destroy(), r(true)));
+    s.once('error', () => r(false));
+  });
+}
+
+if (!(await portOpen(5432))) {
+  const msg = 'PostgreSQL is not reachable on 127.0.0.1:5432; the VS Code suites need it';
+  if (process.env.CI === 'true') throw new Error(msg);
+  console.warn(`SKIP: ${msg}`);
+  process.exit(0);
+}
+
+execFileSync('bash', ['scripts/vscode-host.sh'], { stdio: 'inherit' });
+lap('code-server and chromium ready');
+execSync('npm run --silent package', { stdio: 'inherit' });
+const vsix = join(ROOT, 'data-management-gateway.vsix');
+lap(`packaged ${vsix} (${(readFileSync(vsix).length / 1024 / 1024).toFixed(2)} MiB)`);
+
+// The mocha suites, bundled like the extension (vscode and mocha stay external; mocha resolves from node_modules).
+const suiteDir = join(RUN, 'suite');
+rmSync(suiteDir, { recursive: true, force: true });
+const suites = readdirSync('test/e2e/suite').filter((f) => f.endsWith('.ts'));
+await build({
+  entryPoints: suites.map((f) => join('test/e2e/suite', f)),
+  outdir: suiteDir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  external: ['vscode', 'mocha'],
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+rmSync(RUN + '/profile', { recursive: true, force: true });
+mkdirSync(RESULTS, { recursive: true });
+const prof = profile(join(RUN, 'profile'));
+installExtension(prof, vsix);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const installed = join(prof.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+if (!existsSync(join(installed, 'dist/agent/cli.js'))) throw new Error(`the installed extension has no bundled agent: ${installed}`);
+lap(`installed into ${installed}`);
+
+const home = join(RUN, 'gateway-home');
+prepareGatewayHome(home, join(installed, 'dist/agent/cli.js'));
+const schema = `dmgw_e2e_${process.pid}`;
+await seedPostgres(schema, ROWS);
+const azurite = await startAzurite(join(RUN, 'azurite.log'));
+lap(`azurite on ${azurite.port}, ${ROWS} rows in ${schema}.sales_orders`);
+
+const env = {
+  DMGW_HOME: home,
+  DMGW_E2E_AZURITE: azurite.connectionString,
+  DMGW_E2E_PG_SCHEMA: schema,
+  DMGW_E2E_ROWS: String(ROWS),
+  DMGW_E2E_RESULTS: RESULTS,
+};
+const failures = [];
+const phase = process.env.ONLY;
+try {
+  if (!phase || phase === 'tests') {
+    const ws = join(RUN, 'ws-tests');
+    prepareWorkspace(ws, { schema, azurite });
+    const server = await startCodeServer(prof, { smoke: true, env, logFile: join(RUN, 'code-server-tests.log') });
+    try {
+      lap('extension tests (mocha in the extension host)');
+      const code = await runExtensionTests({ url: server.url, extensionPath: installed, testsPath: join(suiteDir, 'index.js'), workspace: ws });
+      lap(`extension tests exit code ${code}`);
+      if (code !== 0) failures.push(`extension tests exited with ${code}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  if (!phase || phase === 'ui') {
+    const ws = join(RUN, 'ws-ui');
+    const factory = prepareWorkspace(ws, { schema, azurite });
+    const server = await startCodeServer(prof, { env, logFile: join(RUN, 'code-server-ui.log') });
+    try {
+      lap('UI checks (playwright-core + chromium)');
+      const problems = await runUiChecks({ url: server.url, workspace: ws, factory, out: RESULTS, rows: ROWS, azurite: azurite.connectionString, log: lap });
+      failures.push(...problems);
+    } finally {
+      await server.stop();
+    }
+  }
+} finally {
+  await azurite.stop();
+  await dropSchema(schema).catch(() => {});
+  if (!process.env.KEEP) rmSync(join(RUN, 'profile'), { recursive: true, force: true });
+}
+if (failures.length) {
+  console.error(`VS Code integration FAILED:\n  ${failures.join('\n  ')}\n(screenshots in ${RESULTS})`);
+  process.exit(1);
+}
+lap(`all VS Code checks passed; screenshots in ${RESULTS}`);

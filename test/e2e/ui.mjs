@@ -1,0 +1,110 @@
+// UI checks in a real workbench (normal mode: real notifications and inputs), driven like a user would, with a
+// screenshot of each step in test-results/vscode/. Returns the list of failed checks (empty = all passed).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser } from './browser.mjs';
+
+export async function runUiChecks({ url, workspace, factory, out, log }) {
+  const failures = [];
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => log(`  [page error] ${e.message.slice(0, 200)}`));
+  let n = 0;
+  const shot = async (name) => {
+    const file = join(out, `${String(++n).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+  const step = async (name, fn) => {
+    try {
+      await fn();
+      await shot(name);
+      log(`  ok   ${name}`);
+    } catch (e) {
+      failures.push(`UI: ${name}: ${e.message.split('\n')[0]}`);
+      log(`  FAIL ${name}: ${e.message.split('\n')[0]}`);
+      await shot(`${name}-FAILED`).catch(() => {});
+    }
+  };
+  const runCommand = async (title) => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('>' + title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+  };
+  const openFile = async (name) => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+  };
+  const notification = (text) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+
+  try {
+    await step('workbench', async () => {
+      await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+      await page.locator('.activitybar [aria-label^="Data Management Gateway"]').first().waitFor({ timeout: 60_000 });
+    });
+
+    await step('diagnostics-broken-file', async () => {
+      await openFile('BrokenDataset.json');
+      await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel .monaco-list-row').first().waitFor({ timeout: 15_000 });
+      const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+      if (!rows.some((r) => /string/i.test(r))) throw new Error(`Problems panel lacks the schema problem: ${JSON.stringify(rows)}`);
+    });
+
+    await step('gateway-tree', async () => {
+      await page.locator('.activitybar [aria-label^="Data Management Gateway"]').first().click();
+      const tree = page.locator('.pane-body .monaco-list-row');
+      await tree.filter({ hasText: 'Local gateway' }).first().waitFor({ timeout: 30_000 });
+      await tree.filter({ hasText: 'walkthrough' }).first().waitFor({ timeout: 30_000 });
+      await tree.filter({ hasText: 'Linked services' }).first().click();
+      await tree.filter({ hasText: 'OnPremPostgreSql' }).first().waitFor({ timeout: 15_000 });
+    });
+
+    await step('encrypt-credential', async () => {
+      const file = join(factory, 'linkedService/OnPremPostgreSql.json');
+      await openFile('OnPremPostgreSql.json');
+      await page.locator('.contentWidgets .codelens-decoration', { hasText: 'Encrypt Credential' }).first().waitFor({ timeout: 30_000 });
+      await shot('encrypt-codelens');
+      await runCommand('Data Management Gateway: Encrypt Credential');
+      await notification('Encrypted').waitFor({ timeout: 30_000 });
+      const text = readFileSync(file, 'utf8');
+      if (text.includes('e2e-not-a-real-secret') || !text.includes('EncryptedCredential=')) throw new Error('the file on disk is not encrypted');
+    });
+
+    await step('run-pipeline-locally', async () => {
+      await openFile('CopySalesOrdersToBlob.json');
+      await runCommand('Data Management Gateway: Run Pipeline Locally');
+      await page.locator('.notifications-toasts', { hasText: 'Running CopySalesOrdersToBlob locally' }).first().waitFor({ timeout: 30_000 }).then(() => shot('run-progress'), () => {});
+      await notification('CopySalesOrdersToBlob Succeeded').waitFor({ timeout: 120_000 });
+    });
+
+    await step('configuration-manager', async () => {
+      await runCommand('Data Management Gateway: Open Configuration Manager');
+      const web = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await web.locator('#gateway-status').waitFor({ timeout: 30_000 });
+      await shot('config-manager-home');
+      await web.locator('vscode-tab-header[data-tab=settings]').click();
+      await web.locator('text=Thumbprint (SHA-256)').waitFor({ timeout: 15_000 });
+      await shot('config-manager-settings');
+      await web.locator('vscode-tab-header[data-tab=diagnostics]').click();
+      await web.locator('#test-connection').click();
+      await web.locator('#test-result').waitFor({ timeout: 60_000 });
+      const text = await web.locator('#test-result').innerText();
+      if (!/Connection succeeded/.test(text)) throw new Error(`test connection: ${text}`);
+    });
+  } finally {
+    await browser.close();
+  }
+  if (!existsSync(out)) failures.push(`no screenshots in ${out}`);
+  return failures;
+}

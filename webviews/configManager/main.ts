@@ -1,0 +1,179 @@
+/**
+ * The Configuration Manager page (browser side). It renders only what the extension sends (the agent's own state)
+ * and sends back what the user asked for; it keeps no state of its own beyond the selected tab.
+ * Built on @vscode-elements/elements, which follow the editor's theme through its CSS variables.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import type { ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
+
+declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): unknown; setState(s: unknown): void };
+const vscode = acquireVsCodeApi();
+const send = (m: FromWebview): void => vscode.postMessage(m);
+
+let state: ConfigManagerState | undefined;
+let testResult: TestConnectionResult | undefined;
+let busy: string | undefined;
+let selectedTab = Number((vscode.getState() as { tab?: number } | undefined)?.tab ?? 0);
+
+type Child = Node | string | undefined | false;
+function h(tag: string, attrs: Record<string, string | boolean | ((e: Event) => void)> = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === 'function') el.addEventListener(k, v);
+    else if (v === true) el.setAttribute(k, '');
+    else if (v !== false) el.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+const button = (label: string, id: string, msg: FromWebview, secondary = false, disabled = false): HTMLElement =>
+  h('vscode-button', { id, secondary, disabled: disabled || !!busy, click: () => send(msg) }, label);
+
+function facts(rows: Array<[string, string | undefined]>): HTMLElement {
+  return h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-fact': k }, v ?? '—')]));
+}
+
+function home(s: ConfigManagerState): HTMLElement {
+  const g = s.gateway.status;
+  const status = g?.status ?? 'Unknown';
+  const running = status === 'Online' || status === 'Limited' || g?.running === true;
+  const update = (g?.update ?? {}) as { schedule?: string; lastUpdated?: string };
+  return h(
+    'section',
+    {},
+    h('div', { class: 'row' }, h('span', {}, 'Status'), h('vscode-badge', { id: 'gateway-status', variant: status === 'Online' ? 'counter' : 'default' }, status)),
+    g ? undefined : h('p', { class: 'fail', id: 'gateway-error' }, `The agent did not report a status: ${s.gateway.error ?? 'unknown reason'}`),
+    facts([
+      ['Gateway', str(g?.gateway)],
+      ['Node', str(g?.node)],
+      ['Factory', [str(g?.factory), str(g?.serviceUrl)].filter(Boolean).join(' @ ') || undefined],
+      ['Agent version', str(g?.version)],
+      ['Update schedule', update.schedule ?? 'not reported by the agent'],
+      ['Last updated', update.lastUpdated ?? 'not reported by the agent'],
+      ['Checked', new Date(s.gateway.checkedAt).toLocaleString()],
+    ]),
+    h(
+      'div',
+      { class: 'row' },
+      button('Register…', 'register', { type: 'register' }, status !== 'NeedRegistration'),
+      running ? button('Stop', 'stop', { type: 'stop' }) : button('Start', 'start', { type: 'start' }, false, status === 'NeedRegistration'),
+      button('Refresh', 'refresh', { type: 'refresh' }, true),
+    ),
+  );
+}
+
+function settings(s: ConfigManagerState): HTMLElement {
+  const g = s.gateway.status;
+  const current = s.certificates.list.find((c) => c.current);
+  const endpoint = (g?.credentialEndpoint ?? {}) as { port?: number; status?: string };
+  const proxy = (g?.proxy ?? {}) as { url?: string; enabled?: boolean };
+  return h(
+    'section',
+    {},
+    h('h3', {}, 'Certificate'),
+    current
+      ? facts([
+          ['Thumbprint (SHA-256)', current.thumbprint],
+          ['Subject', current.subject],
+          ['Valid', `${current.notBefore.slice(0, 10)} to ${current.notAfter.slice(0, 10)}`],
+          ['Key', `RSA ${current.keyBits} bits`],
+          ['Previous certificates', String(s.certificates.list.length - 1)],
+          ['Gateway home', s.certificates.home],
+        ])
+      : h('p', { id: 'no-certificate' }, s.certificates.error ? `The agent could not list certificates: ${s.certificates.error}` : 'This gateway has no certificate yet: registering makes one, or import the PFX of an existing gateway.'),
+    h(
+      'div',
+      { class: 'row' },
+      button('Import PFX…', 'cert-import', { type: 'importCertificate' }),
+      button('Export PFX…', 'cert-export', { type: 'exportCertificate' }, true, !current),
+      button('New certificate…', 'cert-new', { type: 'newCertificate' }, true),
+    ),
+    h('vscode-divider'),
+    h('h3', {}, 'Credential endpoint'),
+    facts([
+      ['Port', endpoint.port !== undefined ? String(endpoint.port) : 'not reported by the agent'],
+      ['Status', endpoint.status ?? 'not reported by the agent'],
+    ]),
+    h('h3', {}, 'Proxy'),
+    facts([['Proxy', proxy.url ? `${proxy.url}${proxy.enabled === false ? ' (off)' : ''}` : 'none (direct connection)']]),
+  );
+}
+
+function diagnostics(s: ConfigManagerState): HTMLElement {
+  const select = h('vscode-single-select', { id: 'linked-service' }, ...s.linkedServices.map((l, i) => h('vscode-option', { value: String(i), description: `${l.type}${l.gateway ? ` via ${l.gateway}` : ''}` }, l.name))) as HTMLElement & { value: string };
+  const verbose = h('vscode-checkbox', { id: 'verbose', label: 'Verbose logging', checked: s.verboseLogging }) as HTMLElement & { checked: boolean };
+  verbose.addEventListener('change', () => send({ type: 'setVerbose', on: verbose.checked }));
+  const test = (): void => {
+    const l = s.linkedServices[Number(select.value || 0)];
+    if (l) send({ type: 'testConnection', factoryDir: l.factoryDir, linkedService: l.name });
+  };
+  return h(
+    'section',
+    {},
+    h('h3', {}, 'Logging'),
+    h('div', { class: 'row' }, verbose, button('Open logs', 'open-logs', { type: 'openLogs' }, true)),
+    h('vscode-divider'),
+    h('h3', {}, 'Test connection'),
+    s.linkedServices.length
+      ? h('div', { class: 'row' }, select, h('vscode-button', { id: 'test-connection', disabled: !!busy, click: test }, 'Test'))
+      : h('p', { class: 'muted' }, 'No linked services in this workspace.'),
+    testResult &&
+      h(
+        'p',
+        { id: 'test-result', class: testResult.ok ? 'ok' : 'fail' },
+        `${testResult.linkedService}: ${testResult.ok ? 'Connection succeeded' : 'Connection failed'}${testResult.durationMs !== undefined ? ` (${testResult.durationMs} ms)` : ''} — ${testResult.message}`,
+      ),
+  );
+}
+
+function help(s: ConfigManagerState): HTMLElement {
+  return h(
+    'section',
+    {},
+    facts([
+      ['Extension version', s.extensionVersion],
+      ['Agent version', str(s.gateway.status?.version) ?? 'unknown'],
+    ]),
+    h('p', {}, 'Commands (palette, "Data Management Gateway:"): Encrypt Credential, Run Pipeline Locally, Start / Stop Local Gateway, Register Gateway, Open Configuration Manager.'),
+    h('p', { class: 'muted' }, 'The project README describes the agent (dmgw), the factory service and this extension.'),
+  );
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+function render(): void {
+  const app = document.getElementById('app')!;
+  if (!state) return;
+  const pages: Array<[string, (s: ConfigManagerState) => HTMLElement]> = [['Home', home], ['Settings', settings], ['Diagnostics', diagnostics], ['Help', help]];
+  const tabs = h('vscode-tabs', { 'selected-index': String(selectedTab) });
+  for (const [title, page] of pages) {
+    tabs.append(h('vscode-tab-header', { slot: 'header', 'data-tab': title.toLowerCase() }, title));
+    tabs.append(h('vscode-tab-panel', {}, page(state)));
+  }
+  tabs.addEventListener('vsc-tabs-select', (e) => {
+    selectedTab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+    vscode.setState({ tab: selectedTab });
+  });
+  app.className = '';
+  app.replaceChildren(busy ? h('p', { id: 'busy', class: 'muted' }, busy) : '', tabs);
+}
+
+window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
+  const m = e.data;
+  if (m.type === 'state') state = m.state;
+  else if (m.type === 'testConnectionResult') testResult = m.result;
+  else if (m.type === 'busy') busy = m.what;
+  render();
+});
+send({ type: 'ready' });
