@@ -68,7 +68,8 @@ export function parseConnectionString(text: string): ConnectionString {
     let key = '';
     const keyStart = i;
     for (;;) {
-      if (i >= n) fail(`"${text.slice(keyStart, keyStart + 40)}" has no "=value"`, keyStart, 'write entries as key=value separated by ";"');
+      // The text itself is never echoed: after an unquoted ';' inside a password it may be part of the secret.
+      if (i >= n) fail('an entry has no "=value"', keyStart, 'write entries as key=value separated by ";", and quote values that contain ";"');
       const c = text[i]!;
       if (c === '=') {
         if (text[i + 1] === '=') {
@@ -79,7 +80,7 @@ export function parseConnectionString(text: string): ConnectionString {
         i++;
         break;
       }
-      if (c === ';') fail(`"${text.slice(keyStart, i).trim()}" has no "=value"`, keyStart, 'write entries as key=value separated by ";"');
+      if (c === ';') fail('an entry has no "=value"', keyStart, 'write entries as key=value separated by ";", and quote values that contain ";"');
       key += c;
       i++;
     }
@@ -93,7 +94,7 @@ export function parseConnectionString(text: string): ConnectionString {
       const quoteStart = i;
       i++;
       for (;;) {
-        if (i >= n) fail(`the value of "${key}" opens a ${q} quote that is never closed`, quoteStart, `close it, or double a literal ${q} inside the value (${q}${q})`);
+        if (i >= n) fail(`the value of "${safeKey(key)}" opens a ${q} quote that is never closed`, quoteStart, `close it, or double a literal ${q} inside the value (${q}${q})`);
         const c = text[i]!;
         if (c === q) {
           if (text[i + 1] === q) {
@@ -108,7 +109,7 @@ export function parseConnectionString(text: string): ConnectionString {
         i++;
       }
       while (i < n && isSpace(text[i]!)) i++;
-      if (i < n && text[i] !== ';') fail(`unexpected text after the quoted value of "${key}"`, i, 'put ";" between entries');
+      if (i < n && text[i] !== ';') fail(`unexpected text after the quoted value of "${safeKey(key)}"`, i, 'put ";" between entries');
     } else {
       const start = i;
       while (i < n && text[i] !== ';') i++;
@@ -131,6 +132,11 @@ function quoteValue(v: string): string {
   if (!v.includes('"')) return `"${v}"`;
   if (!v.includes("'")) return `'${v}'`;
   return `"${v.replace(/"/g, '""')}"`;
+}
+
+/** Key names are echoed in errors only when they look like key names (not like a fragment of a value). */
+function safeKey(key: string): string {
+  return /^[A-Za-z][A-Za-z0-9 _.-]{0,40}$/.test(key) ? key : '(key)';
 }
 
 function isSpace(c: string): boolean {

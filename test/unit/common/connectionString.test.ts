@@ -42,6 +42,8 @@ describe('ADO.NET connection strings', () => {
   it.each([
     ['Host=h;Password="unterminated', /never closed/],
     ['Host=h;JustAKey;', /has no "=value"/],
+    // an unquoted ';' inside a password: the error must not echo the rest of it
+    ['Password=abc;SECRETPART;', /has no "=value"/],
     ['=value', /empty key/],
     ['Password="a" b', /unexpected text after the quoted value/],
   ])('rejects %s with a clear error', (text, msg) => {
@@ -54,6 +56,8 @@ describe('ADO.NET connection strings', () => {
     expect(err).toBeInstanceOf(DmgwError);
     expect((err as Error).message).toMatch(msg);
     expect((err as Error).message).toMatch(/at character \d+/);
+    expect((err as Error).message).not.toContain('SECRETPART');
+    expect((err as Error).message).not.toContain('unterminated');
   });
 
   it('round-trips any entries (property)', () => {
