@@ -10,5 +10,7 @@ import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { stopCommand } from './stop.js';
 import { workerCommand } from './worker.js';
+import { testConnectionCommand } from './testConnection.js';
+import { validateCommand } from './validate.js';
 
-register(runCommand, certCommand, encryptCommand, serviceCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand);

@@ -5,7 +5,7 @@
  * Loading never throws for user mistakes: it records problems and keeps going.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { DmgwError, type Problem } from '../errors.js';
 import { JsonDocument } from '../jsonDocument.js';
 import { RESOURCE_FOLDERS, type Dataset, type IntegrationRuntime, type LinkedService, type Pipeline, type Resource, type ResourceKind } from './types.js';
@@ -18,8 +18,19 @@ export interface Factory {
   integrationRuntimes: Map<string, IntegrationRuntime>;
   /** Every file read, including ones that failed to parse. */
   documents: JsonDocument[];
+  /** The same files with the kind their folder says and their name without `.json` (what `name` must equal). */
+  files: FactoryFile[];
   problems: Problem[];
 }
+
+export interface FactoryFile {
+  kind: ResourceKind;
+  stem: string;
+  doc: JsonDocument;
+}
+
+/** How messages name each kind. */
+export const KIND_NOUNS: Record<ResourceKind, string> = { linkedService: 'linked service', dataset: 'dataset', pipeline: 'pipeline', integrationRuntime: 'integration runtime' };
 
 export const KINDS: ResourceKind[] = ['linkedService', 'dataset', 'pipeline', 'integrationRuntime'];
 
@@ -27,7 +38,7 @@ export const KINDS: ResourceKind[] = ['linkedService', 'dataset', 'pipeline', 'i
 export const nameKey = (name: string): string => name.toLowerCase();
 
 export function emptyFactory(dir: string): Factory {
-  return { dir, linkedServices: new Map(), datasets: new Map(), pipelines: new Map(), integrationRuntimes: new Map(), documents: [], problems: [] };
+  return { dir, linkedServices: new Map(), datasets: new Map(), pipelines: new Map(), integrationRuntimes: new Map(), documents: [], files: [], problems: [] };
 }
 
 export function resourcesOf<K extends ResourceKind>(f: Factory, kind: K): Map<string, Resource<K>> {
@@ -69,9 +80,9 @@ export function loadFactory(dir: string): Factory {
     factory.problems.push({
       severity: 'error',
       code: 'FACTORY_EMPTY',
-      message: `${dir} has none of the folders linkedService/, dataset/, pipeline/, integrationRuntime/`,
+      message: `folder "${displayPath(dir)}" has none of the folders linkedService/, dataset/, pipeline/, integrationRuntime/`,
       hint: 'point at the root of a factory in Azure Data Factory Git layout',
-      place: { file: displayPath(dir) },
+      place: {},
     });
   }
   return factory;
@@ -80,8 +91,14 @@ export function loadFactory(dir: string): Factory {
 /** Adds one parsed document to a factory (also used by the extension for unsaved editor buffers). */
 export function addDocument(factory: Factory, kind: ResourceKind, doc: JsonDocument, fileStem: string): Resource | undefined {
   factory.documents.push(doc);
+  factory.files.push({ kind, stem: fileStem, doc });
+  // jsonc-parser may report one mistake twice at the same offset (a trailing comma: "property name expected"
+  // and "value expected"); the first is the better description.
+  let lastOffset = -1;
   for (const e of doc.syntaxErrors) {
-    factory.problems.push({ severity: 'error', code: 'JSON_SYNTAX', message: e.message, place: { file: doc.path, ...doc.positionAt(e.offset) } });
+    if (e.offset === lastOffset) continue;
+    lastOffset = e.offset;
+    factory.problems.push({ severity: 'error', code: 'JSON_SYNTAX', message: e.message, hint: 'fix the JSON syntax; the other checks of this file run once it parses', place: { file: doc.path, ...doc.positionAt(e.offset) } });
   }
   if (doc.syntaxErrors.length) return undefined;
   const v = doc.value as { name?: unknown; properties?: unknown } | undefined;
@@ -90,7 +107,8 @@ export function addDocument(factory: Factory, kind: ResourceKind, doc: JsonDocum
     return undefined;
   }
   if (typeof v.name !== 'string' || !v.name) {
-    factory.problems.push({ severity: 'error', code: 'NAME_MISSING', message: '"name" is missing', hint: `add "name": "${fileStem}"`, place: doc.placeOf(['name']) });
+    const message = v.name === undefined ? 'missing required property "name"' : '"name" must be a non-empty string';
+    factory.problems.push({ severity: 'error', code: 'NAME_MISSING', message, hint: `add "name": "${fileStem}"`, place: doc.placeOf(['name']) });
     return undefined;
   }
   if (!v.properties || typeof v.properties !== 'object' || Array.isArray(v.properties)) {
@@ -105,7 +123,7 @@ export function addDocument(factory: Factory, kind: ResourceKind, doc: JsonDocum
     factory.problems.push({
       severity: 'error',
       code: 'DUPLICATE_NAME',
-      message: `${kind} "${v.name}" is also defined in ${prior.file}`,
+      message: `name: ${KIND_NOUNS[kind]} "${v.name}" is also defined in ${prior.file}`,
       hint: 'names are case-insensitive and must be unique per kind; rename one of them',
       place: doc.placeOf(['name']),
     });
@@ -117,5 +135,6 @@ export function addDocument(factory: Factory, kind: ResourceKind, doc: JsonDocum
 
 export function displayPath(p: string): string {
   const rel = relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') ? rel : p;
+  if (rel === '') return '.';
+  return !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }

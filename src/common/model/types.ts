@@ -37,7 +37,9 @@ export type LinkedServiceType =
   | 'MySql'
   | 'MariaDB'
   | 'FileServer'
-  | 'AzureBlobStorage';
+  | 'AzureBlobStorage'
+  /** holds secrets that `AzureKeyVaultSecret` references point at */
+  | 'AzureKeyVault';
 
 export interface LinkedServiceProperties {
   type: LinkedServiceType | string;

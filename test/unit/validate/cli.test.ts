@@ -1,0 +1,134 @@
+/**
+ * `dmgw validate` as users run it: the BUILT CLI (node dist/agent/cli.js) on the broken-factory corpus in
+ * test/fixtures/broken/<case>/ (each with the exact expected stdout in expected.txt), on the walkthrough and on
+ * the valid fixtures, and with usage errors. (The --json output of the same corpus: corpusJson.test.ts, in-process.)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
+const BROKEN = join(ROOT, 'test', 'fixtures', 'broken');
+const cases = readdirSync(BROKEN).filter((d) => existsSync(join(BROKEN, d, 'expected.txt'))).sort();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], cwd = ROOT): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Builds dist/ once, under the lock the other suites use, so parallel test files never read a half-written bundle. */
+function build(): void {
+  const lock = join(tmpdir(), `dmgw-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`waited 2 minutes for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`node scripts/build.mjs failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+const summary = /^(.+): (valid|invalid) — (\d+) files?, (\d+) errors?, (\d+) warnings?\n$/;
+
+beforeAll(build);
+
+describe('dmgw validate on the broken-factory corpus', () => {
+  it('has at least 25 cases, each saying what mistake it is', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+    for (const c of cases) expect(readFileSync(join(BROKEN, c, 'about.txt'), 'utf8').trim().length, c).toBeGreaterThan(10);
+  });
+
+  it.concurrent.each(cases)('%s: exact lines, exit code and summary', async (c) => {
+    const dir = join(BROKEN, c);
+    const expected = readFileSync(join(dir, 'expected.txt'), 'utf8');
+    const r = await run(['validate'], dir);
+    expect(r.stdout).toBe(expected);
+    const lines = expected.split('\n').filter(Boolean);
+    const errors = lines.filter((l) => /^[^ ]*: error: /.test(l) || l.startsWith('error: ')).length;
+    const warnings = lines.filter((l) => / warning: /.test(l)).length;
+    expect(errors + warnings).toBe(lines.length);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(r.code).toBe(errors ? 1 : 0);
+    const m = summary.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect([m![2], Number(m![4]), Number(m![5])]).toEqual([errors ? 'invalid' : 'valid', errors, warnings]);
+    // every problem says how to fix it
+    for (const l of lines) expect(l, c).toMatch(/ — \S/);
+  });
+
+  it('never prints a secret from the files', async () => {
+    for (const c of ['plaintext-password-with-gateway', 'password-plain-string']) {
+      const text = (await run(['validate'], join(BROKEN, c))).stdout + (await run(['validate', '--json'], join(BROKEN, c))).stdout;
+      expect(text).not.toContain('Sup3rSecret!');
+    }
+  });
+});
+
+describe('dmgw validate on valid factories', () => {
+  it('accepts the walkthrough: exit 0, nothing on stdout', async () => {
+    const r = await run(['validate', 'examples/walkthrough']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: 'examples/walkthrough: valid — 9 files, 0 errors, 0 warnings\n' });
+  });
+
+  it('accepts the full-featured fixture (every supported type and option)', async () => {
+    const r = await run(['validate', 'test/fixtures/valid/full-featured', '--json']);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^test\/fixtures\/valid\/full-featured: valid — 26 files, 0 errors, 0 warnings\n$/);
+  });
+
+  it('exits 0 with warnings only and names files relative to the current folder', async () => {
+    const r = await run(['validate', 'test/fixtures/broken/plaintext-password-with-gateway']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^test\/fixtures\/broken\/plaintext-password-with-gateway\/linkedService\/OnPremPostgreSql\.json:10:13: warning: /);
+  });
+});
+
+describe('dmgw validate usage', () => {
+  it('exits 2 on an unknown option, two folders or a folder that is not there', async () => {
+    const unknown = await run(['validate', '--jsno']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--jsno'");
+    expect(unknown.stderr).toContain('Usage: dmgw validate [DIR] [--json]');
+    const two = await run(['validate', 'a', 'b']);
+    expect(two).toEqual({ code: 2, stdout: '', stderr: 'dmgw validate: expected one folder, got 2: a b — run "dmgw validate [DIR] [--json]"\n' });
+    const missing = await run(['validate', 'no/such/factory']);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toBe('dmgw validate: factory folder no/such/factory does not exist — pass the folder that holds linkedService/, dataset/ and pipeline/\n');
+  });
+
+  it('prints its usage for --help and "dmgw help validate"', async () => {
+    for (const args of [['validate', '--help'], ['help', 'validate']]) {
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: dmgw validate \[DIR\] \[--json\]/);
+    }
+    expect((await run(['help'])).stdout).toMatch(/\n {2}validate +check a factory folder/);
+  });
+});
