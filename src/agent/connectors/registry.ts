@@ -4,18 +4,22 @@ import type { LinkedService } from '../../common/model/types.js';
 import { AzureBlobConnector } from './azureBlob.js';
 import type { Connector } from './connector.js';
 import { FileServerConnector } from './fileServer.js';
+import { MySqlConnector } from './mysql.js';
 import { PostgresConnector } from './postgres.js';
 
 const FACTORIES: Record<string, (ls: LinkedService) => Connector> = {
   postgresql: (ls) => new PostgresConnector(ls),
   postgresqlv2: (ls) => new PostgresConnector(ls),
   azurepostgresql: (ls) => new PostgresConnector(ls),
+  mysql: (ls) => new MySqlConnector(ls),
+  mariadb: (ls) => new MySqlConnector(ls),
+  azuremysql: (ls) => new MySqlConnector(ls),
   fileserver: (ls) => new FileServerConnector(ls),
   azureblobstorage: (ls) => new AzureBlobConnector(ls),
   azurestorage: (ls) => new AzureBlobConnector(ls),
 };
 
-export const SUPPORTED_LINKED_SERVICE_TYPES = ['PostgreSql', 'PostgreSqlV2', 'AzurePostgreSql', 'FileServer', 'AzureBlobStorage', 'AzureStorage'];
+export const SUPPORTED_LINKED_SERVICE_TYPES = ['PostgreSql', 'PostgreSqlV2', 'AzurePostgreSql', 'MySql', 'MariaDB', 'AzureMySql', 'FileServer', 'AzureBlobStorage', 'AzureStorage'];
 
 /** `ls` must already be decrypted (decryptLinkedService). */
 export function connectorFor(ls: LinkedService): Connector {

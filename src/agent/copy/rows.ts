@@ -25,6 +25,9 @@ export interface Column {
   type: LogicalType;
   /** The store's own type name (`numeric(38,9)`, `timestamptz`), for messages and docs. */
   nativeType?: string;
+  /** decimal digits in all / after the point, when the store says (Parquet's DECIMAL needs them) */
+  precision?: number;
+  scale?: number;
 }
 
 export type Value = string | null;

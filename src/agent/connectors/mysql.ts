@@ -1,0 +1,127 @@
+/**
+ * MySQL and MariaDB as a source and a sink, over `mysql2` (linked service types `MySql`, `MariaDB`,
+ * `AzureMySql`).
+ * - Reading streams rows: the text protocol's rows are taken in batches and the connection is paused while a
+ *   batch waits for the engine (TCP backpressure reaches the server), never buffered whole. One connection
+ *   per partition; DynamicRange slices wrap the query in a WHERE on the partition column.
+ * - Loading goes into a staging table (mysqlSink.ts): `LOAD DATA LOCAL INFILE` from a stream per partition,
+ *   then ONE transaction moves the rows into the target.
+ * Sessions use time_zone +00:00 (TIMESTAMP values come out in UTC) and utf8mb4 (4-byte characters survive).
+ */
+import mysql, { type Connection, type FieldPacket } from 'mysql2';
+import { DmgwError } from '../../common/errors.js';
+import type { LinkedService } from '../../common/model/types.js';
+import type { Column, RowBatch } from '../copy/rows.js';
+import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
+import { run, streamQuery } from './mysqlQuery.js';
+import { openMySqlSink, type MySqlSessions } from './mysqlSink.js';
+import { mysqlSettings, type MySqlSettings } from './mysqlSettings.js';
+import { quoteIdent, rangeSql, sourceSql } from './mysqlSql.js';
+import { columnOf, readValues, type MySqlColumn } from './mysqlTypes.js';
+
+const SESSION = "SET time_zone = '+00:00', NAMES utf8mb4";
+
+export class MySqlConnector implements TableConnector, MySqlSessions {
+  readonly kind = 'table' as const;
+  readonly linkedService: string;
+  readonly settings: MySqlSettings;
+  private readonly open = new Set<Connection>();
+
+  constructor(ls: LinkedService) {
+    this.linkedService = ls.name;
+    this.settings = mysqlSettings(ls);
+  }
+
+  /** A new session (one per partition). `multipleStatements` for user scripts (preCopyScript). */
+  async connect(multipleStatements = false): Promise<Connection> {
+    const conn = mysql.createConnection({ ...this.settings.connection, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true, timezone: 'Z', charset: 'UTF8MB4_GENERAL_CI', multipleStatements });
+    // a connection that dies between statements emits 'error'; the statement in flight fails on its own
+    conn.on('error', () => undefined);
+    this.open.add(conn);
+    try {
+      await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+      await run(conn, SESSION);
+    } catch (e) {
+      this.release(conn, true);
+      throw e;
+    }
+    return conn;
+  }
+
+  /** Ends a session; a broken one (mid-statement) is cut at the socket so the server rolls its statement back. */
+  release(conn: Connection, broken = false): void {
+    this.open.delete(conn);
+    if (broken) conn.destroy();
+    else conn.end(() => undefined);
+  }
+
+  async withConnection<T>(fn: (c: Connection) => Promise<T>, multipleStatements = false): Promise<T> {
+    const c = await this.connect(multipleStatements);
+    let broken = false;
+    try {
+      return await fn(c);
+    } catch (e) {
+      broken = true;
+      throw e;
+    } finally {
+      this.release(c, broken);
+    }
+  }
+
+  async test(): Promise<void> {
+    await this.withConnection((c) => run(c, 'SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.open]) this.release(c, true);
+  }
+
+  columnsOf(fields: FieldPacket[]): MySqlColumn[] {
+    return fields.map((f) => columnOf(f, this.settings.tinyAsBoolean));
+  }
+
+  async describe(source: TableSource): Promise<Column[]> {
+    const r = await this.withConnection((c) => run(c, `SELECT * FROM (${sourceSql(source)}) AS dmgw_q LIMIT 0`));
+    return this.columnsOf(r.fields).map(({ read: _read, ...col }) => col);
+  }
+
+  async bounds(source: TableSource, column: string): Promise<Bounds> {
+    const cols = await this.describe(source);
+    const col = cols.find((c) => c.name === column) ?? cols.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!col) throw new DmgwError('PARTITION_COLUMN', `partition column "${column}" is not a column of the source (${cols.map((c) => c.name).join(', ')})`, { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column of the source');
+    const q = quoteIdent(col.name);
+    const r = await this.withConnection((c) => run(c, `SELECT CAST(MIN(${q}) AS CHAR), CAST(MAX(${q}) AS CHAR) FROM (${sourceSql(source)}) AS dmgw_q`));
+    const [min, max] = (r.rows[0] ?? [null, null]) as Array<string | null>;
+    return { type: col.type, min: min ?? null, max: max ?? null };
+  }
+
+  async estimateRows(source: TableSource): Promise<number | undefined> {
+    if (!source.table) return undefined;
+    try {
+      const r = await this.withConnection((c) => run(c, 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [source.table!.schema?.replace(/`/g, '') ?? null, source.table!.table.replace(/`/g, '')]));
+      const n = Number(r.rows[0]?.[0] ?? -1);
+      return n >= 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async *readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch> {
+    const conn = await this.connect();
+    let broken = true;
+    try {
+      let columns: MySqlColumn[] | undefined;
+      for await (const b of streamQuery(conn, rangeSql(sourceSql(source), range), signal)) {
+        columns ??= this.columnsOf(b.fields);
+        yield { columns, rows: readValues(b.rows, columns) };
+      }
+      broken = false;
+    } finally {
+      this.release(conn, broken);
+    }
+  }
+
+  openSink(target: TableName, columns: string[]): Promise<TableSink> {
+    return openMySqlSink(this, target, columns);
+  }
+}

@@ -1,0 +1,78 @@
+/** Statements on a mysql2 connection as promises, and a query's rows as a stream of batches with backpressure. */
+import type { Connection, FieldPacket } from 'mysql2';
+import { BATCH_ROWS } from '../copy/rows.js';
+
+export interface QueryResult {
+  rows: unknown[][];
+  fields: FieldPacket[];
+  affectedRows: number;
+  warningStatus: number;
+}
+
+/** One statement on a mysql2 connection, as a promise (rows as arrays). */
+export function run(conn: Connection, sql: string, values?: unknown[], options: Record<string, unknown> = {}): Promise<QueryResult> {
+  return new Promise((resolve, reject) => {
+    conn.query({ sql, values, rowsAsArray: true, ...options }, (err, result, fields) => {
+      if (err) return reject(err);
+      const header = result as unknown as { affectedRows?: number; warningStatus?: number };
+      resolve({ rows: Array.isArray(result) ? (result as unknown as unknown[][]) : [], fields: (fields as FieldPacket[]) ?? [], affectedRows: header.affectedRows ?? 0, warningStatus: header.warningStatus ?? 0 });
+    });
+  });
+}
+
+/**
+ * The rows of one query in batches of about BATCH_ROWS. The socket is paused while a full batch waits to be
+ * taken, so the server is held back by TCP instead of the agent buffering the table.
+ */
+export async function* streamQuery(conn: Connection, sql: string, signal: AbortSignal): AsyncGenerator<{ fields: FieldPacket[]; rows: unknown[][] }> {
+  let fields: FieldPacket[] = [];
+  let rows: unknown[][] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const q = conn.query({ sql, rowsAsArray: true });
+  q.on('fields', (f: FieldPacket[]) => (fields = f));
+  q.on('result', (row: unknown) => {
+    rows.push(row as unknown[]);
+    if (rows.length >= BATCH_ROWS) {
+      conn.pause();
+      poke();
+    }
+  });
+  q.on('error', (e: Error) => {
+    failure ??= e;
+    poke();
+  });
+  q.on('end', () => {
+    done = true;
+    poke();
+  });
+  const onAbort = () => {
+    failure ??= signal.reason ?? new Error('aborted');
+    conn.destroy();
+    poke();
+  };
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      if (rows.length >= BATCH_ROWS || (done && rows.length)) {
+        const batch = rows;
+        rows = [];
+        yield { fields, rows: batch };
+        conn.resume();
+        continue;
+      }
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
