@@ -14,7 +14,9 @@ export function run(conn: Connection, sql: string, values?: unknown[], options: 
   return new Promise((resolve, reject) => {
     conn.query({ sql, values, rowsAsArray: true, ...options }, (err, result, fields) => {
       if (err) return reject(err);
-      const header = result as unknown as { affectedRows?: number; warningStatus?: number };
+      // a CALL answers with its result sets and a closing OK packet: the counts are on that packet
+      const last: unknown = Array.isArray(result) ? result[result.length - 1] : result;
+      const header = (last && typeof last === 'object' && !Array.isArray(last) ? last : {}) as { affectedRows?: number; warningStatus?: number };
       resolve({ rows: Array.isArray(result) ? (result as unknown as unknown[][]) : [], fields: (fields as FieldPacket[]) ?? [], affectedRows: header.affectedRows ?? 0, warningStatus: header.warningStatus ?? 0 });
     });
   });

@@ -15,6 +15,7 @@ import { runCopy } from '../copy/engine.js';
 import type { ResolvedDataset } from '../copy/endpoints.js';
 import { sleep, type RetryPolicy } from '../copy/retry.js';
 import { resolveExpressions, type ExpressionScope } from './expressions.js';
+import { runStoredProcedureActivity, STORED_PROCEDURE_ACTIVITY } from './storedProcedureActivity.js';
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Cancelled';
 type ActivityStatus = RunStatus | 'Skipped';
@@ -233,6 +234,7 @@ async function executeActivity(a: Activity, factory: Factory, scope: ExpressionS
     await sleep(Number(tp.waitTimeInSeconds ?? 1) * (o.secondMs ?? 1000), signal);
     return undefined;
   }
+  if (a.type === STORED_PROCEDURE_ACTIVITY) return runStoredProcedureActivity({ activity: a, typeProperties: tp, factory, scope, home: o.home, signal, log: (level, message) => emit({ event: 'log', level, activity: a.name, message: redact(message) }) });
   if (a.type !== 'Copy') throw new DmgwError('ACTIVITY_UNSUPPORTED', `activity ${a.name} is of type ${a.type}, which the gateway cannot run locally`, { field: `activities.${a.name}.type` }, 'supported: Copy, Wait');
   const ref = (list: Reference[] | undefined, what: string) => {
     const r = list?.[0];
