@@ -14,6 +14,7 @@ type Canon = ((v: string) => string) | undefined;
 
 const TRUE = new Set(['t', 'true', '1', 'yes', 'y', 'on']);
 const FALSE = new Set(['f', 'false', '0', 'no', 'n', 'off']);
+const PG_UTC = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d*[1-9])?\+00$/;
 const TS = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 function stable(v: unknown): string {
@@ -42,6 +43,8 @@ export function canonicalizer(t: LogicalType): Canon {
       return (v) => v.replace('T', ' ');
     case 'timestamptz':
       return (v) => {
+        // PostgreSQL's own UTC output is already canonical (the common case: skip parsing)
+        if (PG_UTC.test(v)) return v;
         const m = TS.exec(v.trim());
         if (!m) return v;
         let ms = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`);
