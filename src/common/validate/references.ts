@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../errors.js';
 import { nameKey, type Factory } from '../model/factory.js';
-import { BUILT_IN_INTEGRATION_RUNTIMES, LINKED_SERVICE_TYPES, LOCATION_TYPES, STAGING_STORES, STORED_PROCEDURE_STORES, datasetTypeInfo } from '../model/catalogue.js';
+import { BUILT_IN_INTEGRATION_RUNTIMES, DATASET_TYPES, LINKED_SERVICE_TYPES, LOCATION_TYPES, STAGING_STORES, STORED_PROCEDURE_STORES, datasetTypeInfo } from '../model/catalogue.js';
 import type { Activity, Dataset, LinkedService, Pipeline } from '../model/types.js';
 import { find, isUnloaded, missingHint, typeOf } from './lookup.js';
 import { problemAt, type JsonPath } from './problem.js';
@@ -57,7 +57,9 @@ function datasetRefs(f: Factory, ds: Dataset): Problem[] {
   if (!info.linkedServiceTypes.includes(lsType as never)) {
     const fitting = [...f.linkedServices.values()].filter((l) => info.linkedServiceTypes.includes(typeOf(l) as never)).map((l) => l.name);
     const needs = info.linkedServiceTypes.join(' or ');
-    const hint = fitting.length ? `point it at ${listOf(fitting)}` : `create a ${needs} linked service and point at it, or change the dataset type`;
+    const otherType = Object.entries(DATASET_TYPES).find(([, d]) => d.linkedServiceTypes.includes(lsType as never) && !d.file === !info.file)?.[0];
+    const retype = otherType ? `, or write "type": "${otherType}" for a dataset of "${target.name}"` : '';
+    const hint = fitting.length ? `point it at ${listOf(fitting)}${retype}` : `create a ${needs} linked service and point at it${retype || ', or change the dataset type'}`;
     return [problemAt(ds, 'error', 'REF_TYPE_MISMATCH', path, `a ${ds.properties.type} dataset needs a ${needs} linked service, but "${target.name}" is ${lsType}`, hint)];
   }
   const location = (ds.properties.typeProperties as { location?: { type?: unknown } } | undefined)?.location;

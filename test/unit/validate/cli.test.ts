@@ -82,7 +82,7 @@ describe('dmgw validate on the broken-factory corpus', () => {
   });
 
   it('never prints a secret from the files', async () => {
-    for (const c of ['plaintext-password-with-gateway', 'password-plain-string']) {
+    for (const c of ['plaintext-password-with-gateway', 'password-plain-string', 'securestring-password-with-gateway']) {
       const text = (await run(['validate'], join(BROKEN, c))).stdout + (await run(['validate', '--json'], join(BROKEN, c))).stdout;
       expect(text).not.toContain('Sup3rSecret!');
     }

@@ -2,7 +2,7 @@
  * validateFactory in-process: valid factories give no problem, the editor path (unsaved buffers through
  * addDocument) gives the same problems as loading from disk, and no input, however broken, makes it throw.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,10 +14,10 @@ import { closest, editDistance } from '../../../src/common/validate/suggest.js';
 const ROOT = resolve(__dirname, '..', '..', '..');
 
 describe('validateFactory', () => {
-  it('finds nothing wrong in the walkthrough and the full-featured fixture', () => {
-    for (const dir of ['examples/walkthrough', 'test/fixtures/valid/full-featured']) {
-      expect(validateFactory(loadFactory(join(ROOT, dir))), dir).toEqual([]);
-    }
+  it('finds nothing wrong in any example or valid fixture', () => {
+    const dirs = ['examples', join('test', 'fixtures', 'valid')].flatMap((parent) => readdirSync(join(ROOT, parent)).map((d) => join(parent, d)));
+    expect(dirs).toEqual(expect.arrayContaining([join('examples', 'walkthrough'), join('test', 'fixtures', 'valid', 'full-featured')]));
+    for (const dir of dirs) expect(validateFactory(loadFactory(join(ROOT, dir))), dir).toEqual([]);
   });
 
   it('gives the same problems for unsaved editor buffers as for files', () => {
