@@ -16,8 +16,9 @@ export class EncryptCodeLensProvider implements vscode.CodeLensProvider {
     const title = plaintext
       ? `$(lock) Encrypt Credential for gateway ${gateway.name}`
       : encrypted
-        ? `$(lock) Credential encrypted for gateway ${gateway.name} · add a secret`
+        ? `$(lock) Credential encrypted for gateway ${gateway.name} · encrypt a new password`
         : `$(lock) Encrypt Credential for gateway ${gateway.name} (asks for the password)`;
-    return [new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title, command: 'dmgw.encryptCredential', arguments: [document.uri] })];
+    const args = encrypted && !plaintext ? [document.uri, { askForSecret: true }] : [document.uri];
+    return [new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title, command: 'dmgw.encryptCredential', arguments: args })];
   }
 }

@@ -114,6 +114,12 @@ try {
     }
   }
 } finally {
+  // A host the tests started (Start Local Gateway) runs detached: stop it by its home, as a user would.
+  try {
+    execFileSync(process.execPath, [join(installed, 'dist/agent/cli.js'), 'stop'], { env: { ...process.env, DMGW_HOME: home }, stdio: 'ignore' });
+  } catch {
+    // no host was running
+  }
   await azurite.stop();
   await dropSchema(schema).catch(() => {});
   if (!process.env.KEEP) rmSync(join(RUN, 'profile'), { recursive: true, force: true });

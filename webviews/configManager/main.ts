@@ -45,7 +45,7 @@ function facts(rows: Array<[string, string | undefined]>): HTMLElement {
 function home(s: ConfigManagerState): HTMLElement {
   const g = s.gateway.status;
   const status = g?.status ?? 'Unknown';
-  const running = status === 'Online' || status === 'Limited' || g?.running === true;
+  const running = (g?.host as { running?: boolean } | undefined)?.running === true;
   const update = (g?.update ?? {}) as { schedule?: string; lastUpdated?: string };
   return h(
     'section',
@@ -57,6 +57,10 @@ function home(s: ConfigManagerState): HTMLElement {
       ['Node', str(g?.node)],
       ['Factory', [str(g?.factory), str(g?.serviceUrl)].filter(Boolean).join(' @ ') || undefined],
       ['Agent version', str(g?.version)],
+      ['Host', running ? `running (pid ${str((g?.host as { pid?: number } | undefined)?.pid) ?? '?'})` : 'not running'],
+      ['Message', str(g?.message)],
+      ['Last contact', str(g?.lastContactAt)],
+      ['Running jobs', Array.isArray(g?.runningJobs) ? String(g.runningJobs.length) : undefined],
       ['Update schedule', update.schedule ?? 'not reported by the agent'],
       ['Last updated', update.lastUpdated ?? 'not reported by the agent'],
       ['Checked', new Date(s.gateway.checkedAt).toLocaleString()],

@@ -5,24 +5,29 @@
  */
 import * as vscode from 'vscode';
 import { isUnknownCommand, type AgentClient } from './agentClient';
+import { showCertificates } from './gatewayCertificate';
 
 /** The fields of `dmgw status --json` the extension shows; anything else is passed through to the webview. */
 export interface LocalGatewayStatus {
   /** NeedRegistration | Online | Limited | Offline | Upgrading | Stopped */
   status: string;
   version?: string;
-  running?: boolean;
+  registered?: boolean;
+  host?: { running: boolean; pid?: number };
   gateway?: string;
   node?: string;
   factory?: string;
   serviceUrl?: string;
-  certificate?: { thumbprint?: string; notAfter?: string } | null;
+  message?: string;
+  lastContactAt?: string;
   runningJobs?: number | unknown[];
   [k: string]: unknown;
 }
 
 export interface GatewayState {
   status?: LocalGatewayStatus;
+  /** the current certificate's thumbprint (`dmgw cert show --json`); undefined when there is none yet */
+  certificate?: string;
   /** why there is no status */
   error?: string;
   checkedAt: Date;
@@ -53,7 +58,8 @@ export class GatewayStatusWatcher implements vscode.Disposable {
   private async query(): Promise<GatewayState> {
     let state: GatewayState;
     try {
-      state = { status: await this.agent.json<LocalGatewayStatus>(['status', '--json'], { timeoutMs: 20_000 }), checkedAt: new Date() };
+      const [status, certs] = await Promise.all([this.agent.json<LocalGatewayStatus>(['status', '--json'], { timeoutMs: 20_000 }), showCertificates(this.agent).catch(() => undefined)]);
+      state = { status, certificate: certs?.certificates.find((c) => c.current)?.thumbprint, checkedAt: new Date() };
     } catch (e) {
       state = { error: isUnknownCommand(e) ? 'this agent has no status command' : (e as Error).message, checkedAt: new Date() };
     }
@@ -71,4 +77,9 @@ export class GatewayStatusWatcher implements vscode.Disposable {
 export function runningJobCount(s: LocalGatewayStatus | undefined): number {
   const j = s?.runningJobs;
   return Array.isArray(j) ? j.length : typeof j === 'number' ? j : 0;
+}
+
+/** The host process runs (whatever the service thinks of it). */
+export function hostRunning(s: LocalGatewayStatus | undefined): boolean {
+  return s?.host?.running === true;
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { encryptLinkedServiceText, type EncryptSummary } from '../../common/credential/encryptLinkedService';
 import { formatError, isDmgwError } from '../../common/errors';
 import { linkedServiceOfText } from '../../common/model/linkedServiceText';
-import { findPlaintextSecrets } from '../../common/secrets';
+import { encryptedCredentialOf, findPlaintextSecrets } from '../../common/secrets';
 import { smallestReplacement } from '../../common/textReplacement';
 import { localGatewayCertificate } from '../agent/gatewayCertificate';
 import { ext } from '../extensionVariables';
@@ -17,6 +17,8 @@ import { pickResourceFile, type ResourceTarget } from './pickResourceFile';
 export interface EncryptCredentialOptions {
   /** A secret to encrypt instead of asking for one (tests, other commands). */
   secret?: string;
+  /** Ask for a password even when the file already has an EncryptedCredential (to add or replace one). */
+  askForSecret?: boolean;
 }
 
 export async function encryptCredential(target?: ResourceTarget, options: EncryptCredentialOptions = {}): Promise<EncryptSummary | undefined> {
@@ -43,7 +45,9 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
   }
 
   let secret = options.secret;
-  if (secret === undefined && !hasSecretToEncrypt(uri.fsPath, text)) {
+  const { plaintext, encrypted } = secretsOf(uri.fsPath, text);
+  // Nothing in plaintext: ask for the password, unless the file is already encrypted (then the check below says so).
+  if (secret === undefined && !plaintext && (!encrypted || options.askForSecret)) {
     secret = await vscode.window.showInputBox({
       title: 'Encrypt Credential',
       prompt: `Password for ${vscode.workspace.asRelativePath(uri)} (encrypted with the gateway certificate ${cert.thumbprint.slice(0, 12)}…; never stored)`,
@@ -83,7 +87,7 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
   return s;
 }
 
-function hasSecretToEncrypt(file: string, text: string): boolean {
+function secretsOf(file: string, text: string): { plaintext: boolean; encrypted: boolean } {
   const ls = linkedServiceOfText(file, text);
-  return !!ls && findPlaintextSecrets(ls).length > 0;
+  return { plaintext: !!ls && findPlaintextSecrets(ls).length > 0, encrypted: !!ls && !!encryptedCredentialOf(ls) };
 }

@@ -54,8 +54,11 @@ export class FactoryDiagnostics implements vscode.Disposable {
 
   validate(dir: string): void {
     let problems: Problem[];
+    const texts = new Map<string, string>();
     try {
-      problems = factoryProblems(readFactory(dir));
+      const factory = readFactory(dir);
+      for (const d of factory.documents) texts.set(d.path, d.text);
+      problems = factoryProblems(factory);
     } catch (e) {
       this.log.error(`validating ${dir}: ${(e as Error).message}`);
       return;
@@ -64,7 +67,7 @@ export class FactoryDiagnostics implements vscode.Disposable {
     for (const p of problems) {
       if (!p.place.file) continue;
       const list = byFile.get(p.place.file) ?? [];
-      list.push(toDiagnostic(p));
+      list.push(toDiagnostic(p, texts.get(p.place.file)));
       byFile.set(p.place.file, list);
     }
     for (const old of this.byFactory.get(dir) ?? []) if (!byFile.has(old)) this.collection.delete(vscode.Uri.file(old));
@@ -79,11 +82,16 @@ export class FactoryDiagnostics implements vscode.Disposable {
   }
 }
 
-function toDiagnostic(p: Problem): vscode.Diagnostic {
+/** A JSON token: a string with escapes, or a bare word/number/literal. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|[^\s,:{}[\]]+/y;
+
+function toDiagnostic(p: Problem, text: string | undefined): vscode.Diagnostic {
   const line = Math.max(0, (p.place.line ?? 1) - 1);
   const col = Math.max(0, (p.place.column ?? 1) - 1);
-  // Problems carry a point; a word-long range makes the squiggle visible and clickable.
-  const range = new vscode.Range(line, col, line, col + 1);
+  // Problems carry a point; the squiggle covers the token that starts there (a key or a value).
+  TOKEN.lastIndex = col;
+  const length = TOKEN.exec(text?.split('\n')[line] ?? '')?.[0].length ?? 1;
+  const range = new vscode.Range(line, col, line, col + Math.max(1, length));
   const d = new vscode.Diagnostic(range, p.hint ? `${p.message} — ${p.hint}` : p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   d.source = 'dmgw';
   d.code = p.code;

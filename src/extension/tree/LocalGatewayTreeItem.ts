@@ -1,6 +1,6 @@
 /** The gateway on this machine, as `dmgw status --json` reports it: status, version, node, certificate, running jobs. */
 import * as vscode from 'vscode';
-import { runningJobCount, type GatewayState } from '../agent/gatewayStatus';
+import { hostRunning, runningJobCount, type GatewayState } from '../agent/gatewayStatus';
 import { DetailTreeItem } from './DetailTreeItem';
 
 export class LocalGatewayTreeItem extends vscode.TreeItem {
@@ -12,7 +12,7 @@ export class LocalGatewayTreeItem extends vscode.TreeItem {
     this.tooltip = s ? `Status: ${s.status}` : state.error;
     this.iconPath = new vscode.ThemeIcon(s?.status === 'Online' ? 'vm-running' : s?.status === 'NeedRegistration' ? 'key' : 'vm-outline');
     // `running`/`stopped` pick the inline Start or Stop button (package.json menus).
-    this.contextValue = `localGateway ${s?.running || s?.status === 'Online' || s?.status === 'Limited' ? 'running' : 'stopped'}`;
+    this.contextValue = `localGateway ${hostRunning(s) ? 'running' : 'stopped'}${s?.registered ? ' registered' : ''}`;
   }
 
   getChildren(): vscode.TreeItem[] {
@@ -22,7 +22,10 @@ export class LocalGatewayTreeItem extends vscode.TreeItem {
     if (s.version) items.push(new DetailTreeItem('Version', s.version, 'versions'));
     if (s.node) items.push(new DetailTreeItem('Node', s.node, 'server'));
     if (s.factory || s.serviceUrl) items.push(new DetailTreeItem('Factory', [s.factory, s.serviceUrl].filter(Boolean).join(' @ '), 'cloud'));
-    items.push(new DetailTreeItem('Certificate', s.certificate?.thumbprint ?? 'none yet', 'shield', s.certificate?.thumbprint ? 'detail copyable' : 'detail'));
+    if (s.message) items.push(new DetailTreeItem('Message', s.message, 'info'));
+    items.push(new DetailTreeItem('Host', hostRunning(s) ? `running (pid ${s.host?.pid ?? '?'})` : 'not running', 'vm'));
+    const thumbprint = this.state.certificate;
+    items.push(new DetailTreeItem('Certificate', thumbprint ?? 'none yet', 'shield', thumbprint ? 'detail copyable' : 'detail'));
     items.push(new DetailTreeItem('Running jobs', String(runningJobCount(s)), 'run-all'));
     return items;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EncryptSummary } from '../../../src/common/credential/encryptLinkedService';
-import { activateExtension, factoryDir } from './support';
+import { activateExtension, factoryDir, waitForDiagnostics } from './support';
 
 suite('Encrypt Credential', () => {
   const file = (): string => join(factoryDir(), 'linkedService/OnPremPostgreSql.json');
@@ -43,6 +43,7 @@ suite('Encrypt Credential', () => {
     await vscode.commands.executeCommand('redo');
     assert.strictEqual(editor.document.getText(), after);
     await editor.document.save();
+    await waitForDiagnostics(uri, (d) => !d.some((x) => x.code === 'PLAINTEXT_SECRET'));
     assert.strictEqual(summary.thumbprint, JSON.parse(Buffer.from(cs.split('EncryptedCredential=')[1]!.split('.')[0]!, 'base64url').toString()).kid);
   });
 

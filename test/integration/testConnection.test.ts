@@ -1,0 +1,79 @@
+// `dmgw test-connection` against the real PostgreSQL: success, a refused port, an unknown linked service, and an
+// encrypted credential decrypted with the gateway home's certificate.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/agent/cli.js';
+import { requireServer } from '../support/servers.js';
+
+const up = await requireServer('PostgreSQL', 5432);
+
+async function dmgw(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (b) => (stdout += b));
+  err.on('data', (b) => (stderr += b));
+  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...env }, cwd: process.cwd() });
+  return { code, stdout, stderr };
+}
+
+describe.skipIf(!up)('dmgw test-connection', () => {
+  let dir: string;
+  let factory: string;
+  const lsFile = (): string => join(factory, 'linkedService/OnPremPostgreSql.json');
+  const setConnection = (cs: string): void => {
+    const v = JSON.parse(readFileSync(lsFile(), 'utf8'));
+    v.properties.typeProperties.connectionString = cs;
+    writeFileSync(lsFile(), JSON.stringify(v, null, 2));
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dmgw-testconn-'));
+    factory = join(dir, 'walkthrough');
+    cpSync('examples/walkthrough', factory, { recursive: true });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('connects to a reachable server and says so as JSON', async () => {
+    setConnection('Server=127.0.0.1;Port=5432;Database=test;UID=postgres');
+    const r = await dmgw(['test-connection', '--factory', factory, '--linked-service', 'onprempostgresql', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ linkedService: 'OnPremPostgreSql', type: 'PostgreSql', ok: true });
+  });
+
+  it('reports a refused connection clearly, with exit 1', async () => {
+    setConnection('Server=127.0.0.1;Port=1;Database=test;UID=postgres;Password=not-shown-anywhere');
+    const r = await dmgw(['test-connection', '--factory', factory, '--linked-service', 'OnPremPostgreSql', '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.message).toMatch(/^could not connect to OnPremPostgreSql \(PostgreSql\): .*ECONNREFUSED 127\.0\.0\.1:1 — is the server running/);
+    expect(r.stdout + r.stderr).not.toContain('not-shown-anywhere');
+  });
+
+  it('decrypts an EncryptedCredential with the gateway certificate', async () => {
+    const home = join(dir, 'home');
+    expect((await dmgw(['cert', 'new'], { DMGW_HOME: home })).code).toBe(0);
+    setConnection('Server=127.0.0.1;Port=5432;Database=test;UID=postgres;Password=trust-auth-ignores-it');
+    expect((await dmgw(['encrypt', lsFile()], { DMGW_HOME: home })).code).toBe(0);
+    expect(readFileSync(lsFile(), 'utf8')).toContain('EncryptedCredential=');
+    const r = await dmgw(['test-connection', '-f', factory, '-l', 'OnPremPostgreSql'], { DMGW_HOME: home });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ok: connected to OnPremPostgreSql/);
+    // Without the certificate's home the credential cannot be opened: a failure, not a crash.
+    const other = await dmgw(['test-connection', '-f', factory, '-l', 'OnPremPostgreSql'], { DMGW_HOME: join(dir, 'empty-home') });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/^failed: could not connect to OnPremPostgreSql/);
+  });
+
+  it('names the linked services there are when the name is wrong (usage of the factory, exit 1)', async () => {
+    const r = await dmgw(['test-connection', '-f', factory, '-l', 'Nope']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('linked service "Nope" is not in');
+    expect(r.stderr).toContain('OnPremPostgreSql');
+  });
+});
