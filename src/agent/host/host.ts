@@ -45,7 +45,7 @@ export async function runHost(o: HostOptions): Promise<void> {
     await loops;
     state.update({ status: 'Stopping' });
     o.log.info('stopping: releasing running jobs');
-    await supervisor.abandonAll('the host is stopping');
+    await supervisor.abandonAll('the host is stopping', true);
     await conn.client?.close().catch(() => undefined);
     state.update({ status: 'Stopped', runningJobs: [] });
   } finally {

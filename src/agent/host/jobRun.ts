@@ -1,13 +1,12 @@
 /**
- * One job on this node: its worker process (`dmgw worker --job FILE`), its lease, its reports. The worker's stdout
+ * One job on this node: its worker process (`dmgw worker --job -`, usually started ahead of time by the
+ * supervisor so that pickup does not wait for a process to boot; the job goes to it on stdin), its lease, its reports. The worker's stdout
  * is ndjson RunEvents; they go to the service in batches (each batch also renews the lease), and the lease is
  * renewed on its own when the worker is quiet. The worker is stopped when the service says cancel (SIGTERM: it
  * reports Cancelled) and killed when the lease is lost or it stops reporting for `stallMs`. When it exits: if it
  * reported run-finished the job is finished; otherwise it crashed and the job is released for another attempt.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RunEvent } from '../../common/events.js';
 import type { JobMessage } from '../../common/gateway/protocol.js';
@@ -48,15 +47,13 @@ export class JobRun {
   }
 
   /** Runs the job to its end; never throws. */
-  async run(): Promise<void> {
+  async run(worker?: ChildProcess): Promise<void> {
     const { job, log } = this.o;
-    const dir = this.o.home.ensure(join(this.o.home.root, 'jobs'));
-    const file = join(dir, `${job.jobId}.json`);
-    // The job holds encrypted credentials only; 0600 all the same.
-    writeFileSync(file, JSON.stringify(job), { mode: 0o600 });
-    const [cmd, ...pre] = this.o.workerCommand;
-    const child = spawn(cmd!, [...pre, 'worker', '--job', file], { env: { ...this.o.env, DMGW_HOME: this.o.home.root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = worker && worker.exitCode === null && worker.signalCode === null ? worker : spawnWorker(this.o);
     this.child = child;
+    this.lastOutput = Date.now();
+    // The job holds encrypted credentials only, and goes through a pipe, never a file.
+    child.stdin!.end(JSON.stringify(job));
     log.info(`job ${job.jobId} (run ${job.runId}, attempt ${job.attempt}): worker ${child.pid} started`);
     createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(line));
     createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -71,7 +68,6 @@ export class JobRun {
     log.info(`job ${job.jobId}: worker ${child.pid} exited (${signal ?? `code ${code}`})${this.killReason ? `: ${this.killReason}` : ''}`);
     await this.flushing;
     await this.report(code, signal);
-    rmSync(file, { force: true });
   }
 
   /** Stops the worker without reporting the run as ended (host shutdown, revoked credential): the job is released. */
@@ -184,4 +180,12 @@ export class JobRun {
     }
     if (!this.lost) log.warn(`job ${job.jobId}: could not report the result; the lease will expire and the service will retry the job`);
   }
+}
+
+/** A worker process waiting for its job on stdin. */
+export function spawnWorker(o: Pick<JobRunOptions, 'workerCommand' | 'env' | 'home'>): ChildProcess {
+  const [cmd, ...pre] = o.workerCommand;
+  const child = spawn(cmd!, [...pre, 'worker', '--job', '-'], { env: { ...o.env, DMGW_HOME: o.home.root }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.on('error', () => undefined);
+  return child;
 }

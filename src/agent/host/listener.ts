@@ -35,6 +35,7 @@ export async function listen(conn: Connection, supervisor: Supervisor, state: Ho
       await supervisor.slotFreed(signal);
       continue;
     }
+    supervisor.prepare();
     try {
       const r = await conn.current().poll({ free: supervisor.free(), waitSeconds: conn.settings.pollWaitSeconds }, signal);
       backoff.reset();

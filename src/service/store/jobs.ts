@@ -168,7 +168,7 @@ async function applyEvent(q: Q, job: JobRow, e: RunEvent): Promise<void> {
     case 'activity-started':
       await q.query(
         `insert into activity_runs (activity_run_id, run_id, activity_name, activity_type, status, run_start, input) values ($1, $2, $3, $4, 'InProgress', $5, $6)
-         on conflict (run_id, activity_name) do update set status = 'InProgress', run_start = excluded.run_start, run_end = null, output = null, error = null, last_updated = now()`,
+         on conflict (run_id, activity_name) do update set status = 'InProgress', run_start = excluded.run_start, input = excluded.input, run_end = null, output = null, error = null, last_updated = now()`,
         [randomUUID(), job.run_id, e.activity, e.activityType, e.time, JSON.stringify({ attempt: job.attempt })],
       );
       return;
