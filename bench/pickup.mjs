@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '50' } } });
 const RUNS = Number(values.runs);
