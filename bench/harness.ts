@@ -158,7 +158,7 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/** A fixed-width table of measurements then checks. */
+/** A fixed-width table of measurements then checks (ratios shown rounded down, so a miss never prints as the target). */
 export function formatReport(r: BenchReport): string {
   const lines = [`${r.name} — ${r.summary}`];
   if (r.skipped) return `${lines[0]}\n  SKIPPED: ${r.skipped}\n`;
@@ -171,7 +171,7 @@ export function formatReport(r: BenchReport): string {
   lines.push(...table([head, ...rows]));
   if (r.checks.length) {
     lines.push('');
-    lines.push(...table([['check', 'value', 'target', 'result'], ...r.checks.map((c) => [c.name, c.unit ? `${c.value.toFixed(0)} ${c.unit}` : c.value.toFixed(2), c.target, c.met ? 'met' : 'NOT MET'])]));
+    lines.push(...table([['check', 'value', 'target', 'result'], ...r.checks.map((c) => [c.name, c.unit ? `${c.value.toFixed(0)} ${c.unit}` : (Math.floor(c.value * 100) / 100).toFixed(2), c.target, c.met ? 'met' : 'NOT MET'])]));
   }
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return `${lines.join('\n')}\n`;

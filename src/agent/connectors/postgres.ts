@@ -121,10 +121,12 @@ function quiet<T extends NodeJS.EventEmitter>(stream: T): T {
   return stream;
 }
 
-function columnsOf(fields: Array<{ name: string; dataTypeID: number }>): Column[] {
+function columnsOf(fields: Array<{ name: string; dataTypeID: number; dataTypeModifier?: number }>): Column[] {
   return fields.map((f) => {
     const [type, nativeType] = OID_TYPES[f.dataTypeID] ?? (['string', `oid ${f.dataTypeID}`] as [LogicalType, string]);
-    return { name: f.name, type, nativeType };
+    // numeric(p,s) carries (p << 16 | s) + 4 as its type modifier; plain numeric has none (-1)
+    const mod = f.dataTypeID === 1700 && (f.dataTypeModifier ?? -1) >= 4 ? f.dataTypeModifier! - 4 : undefined;
+    return mod === undefined ? { name: f.name, type, nativeType } : { name: f.name, type, nativeType: `numeric(${mod >> 16},${mod & 0xffff})`, precision: mod >> 16, scale: mod & 0xffff };
   });
 }
 

@@ -39,6 +39,9 @@ export function locationOf(ds: ResolvedDataset): FileLocation {
   return { container: s(loc.container), folderPath: s(loc.folderPath) ?? s(tp.folderPath), fileName: s(loc.fileName) ?? s(tp.fileName) };
 }
 
+/** a format that compresses inside its files (Parquet) is streamed as it is */
+const NO_COMPRESSION: Compression = { codec: 'none', level: 0 };
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
 
 export async function openSourceEnd(ds: ResolvedDataset, source: Record<string, unknown>): Promise<SourceEnd> {
@@ -55,7 +58,8 @@ export async function openSourceEnd(ds: ResolvedDataset, source: Record<string, 
     const l = locationOf(ds);
     throw new DmgwError('SOURCE_NO_FILES', `no file matches ${joinPath(l.container, l.folderPath, str(store.wildcardFileName) ?? l.fileName) || 'the source location'} in ${ds.linkedService.name}`, { file: ds.file, field: 'typeProperties.location' }, 'check folderPath/fileName or the wildcards');
   }
-  return { kind: 'files', conn, files, format: formatOf(ds.type, ds.typeProperties), compression: compressionOf(ds.typeProperties), dataset: ds };
+  const format = formatOf(ds.type, ds.typeProperties);
+  return { kind: 'files', conn, files, format, compression: format.ownsCompression ? NO_COMPRESSION : compressionOf(ds.typeProperties), dataset: ds };
 }
 
 export function openSinkEnd(ds: ResolvedDataset, sink: Record<string, unknown>): SinkEnd {
@@ -67,7 +71,7 @@ export function openSinkEnd(ds: ResolvedDataset, sink: Record<string, unknown>):
   }
   const formatSettings = (sink.formatSettings ?? {}) as Record<string, unknown>;
   const format = formatOf(ds.type, ds.typeProperties, formatSettings);
-  const compression = compressionOf(ds.typeProperties);
+  const compression = format.ownsCompression ? NO_COMPRESSION : compressionOf(ds.typeProperties);
   const location = locationOf(ds);
   return { kind: 'files', conn, location, format, compression, naming: fileNaming(location, format, compression, formatSettings), dataset: ds };
 }

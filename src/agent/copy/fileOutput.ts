@@ -10,7 +10,7 @@ import { compressor, type Compression } from '../formats/compression.js';
 import { createEncoder } from '../formats/encoding.js';
 import type { FileFormat } from '../formats/format.js';
 import type { Meter } from './meter.js';
-import type { Column, RowBatch } from './rows.js';
+import type { Column, Row, RowBatch } from './rows.js';
 
 export interface FileOutputOptions {
   store: FileConnector;
@@ -70,13 +70,14 @@ export class FileOutput {
     };
     for (let index = 0; !exhausted; index++) {
       const file = await this.open(index);
-      const encode = createEncoder(format.encodingName);
+      const textBytes = createEncoder(format.encodingName);
+      const encode = (x: string | Uint8Array): Buffer => (typeof x === 'string' ? textBytes(x) : Buffer.from(x.buffer, x.byteOffset, x.byteLength));
       async function* text(): AsyncGenerator<Buffer> {
         if (!cols) {
           pending = await next();
           cols = pending?.columns ?? [];
         }
-        const enc = format.encoder(cols);
+        const enc: { begin(): string | Uint8Array; rows(r: Row[]): string | Uint8Array; end(): string | Uint8Array } = format.binaryEncoder?.(cols) ?? format.encoder(cols);
         const begin = enc.begin();
         if (begin && cols.length) yield encode(begin);
         let inFile = 0;

@@ -20,6 +20,7 @@ export interface FileRowsOptions {
 
 /** The rows of one file's bytes. The last batch may be empty: it still carries the columns (a header-only file). */
 export async function* rowsOfStream(raw: Readable, o: FileRowsOptions, name: string): AsyncGenerator<RowBatch> {
+  if (o.format.readRows) return yield* o.format.readRows(raw, o.wanted, o.signal, (n) => o.meter && (o.meter.bytesRead += n));
   const decoder = o.format.decoder(o.wanted);
   const text = createDecoder(o.format.encodingName);
   const meter = o.meter;

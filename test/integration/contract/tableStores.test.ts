@@ -13,6 +13,7 @@ import { awkwardRows, dumpDifference, expectedDump, mariadbStore, postgresStore,
 
 const up = (await requireServer('PostgreSQL', 5432)) && (await requireServer('MariaDB', 3306));
 const ROWS = awkwardRows(2000);
+const EXT = { DelimitedText: 'csv', Json: 'json', Parquet: 'parquet' };
 
 describe.skipIf(!up)('connector contract: PostgreSQL ↔ MariaDB ↔ Azure Blob', () => {
   let az: AzuriteServer;
@@ -88,17 +89,18 @@ describe.skipIf(!up)('connector contract: PostgreSQL ↔ MariaDB ↔ Azure Blob'
     expect(await maria.exec("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'dmgw_stage_%'")).toEqual([[0]]);
   });
 
-  for (const format of ['DelimitedText', 'Json'] as const) {
+  for (const format of ['DelimitedText', 'Json', 'Parquet'] as const) {
     it(`MariaDB → ${format} blob → MariaDB and → PostgreSQL`, async () => {
       const name = next();
       const tp = format === 'DelimitedText' ? { firstRowAsHeader: true, escapeChar: '"', quoteChar: '"' } : {};
-      const out = f.dataset(`Blob_${name}`, format, 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'contract', folderPath: name, fileName: format === 'Json' ? 'awkward.json' : 'awkward.csv' }, ...tp });
+      const out = f.dataset(`Blob_${name}`, format, 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'contract', folderPath: name, fileName: `awkward.${EXT[format]}` }, ...tp });
       const r = await f.copy(`Out_${name}`, 'MariaSrc', out, { source: { type: maria.sourceType, partitionOption: 'DynamicRange', partitionSettings: { partitionColumnName: 'id' } }, sink: { type: `${format}Sink` }, parallelCopies: 2, validateDataConsistency: true });
       expect(r.error).toBeUndefined();
       expect(r.activities[0]!.output!.dataConsistencyVerification?.ok).toBe(true);
       const blobs = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('contract');
-      const first = (await blobs.getBlobClient(`${name}/awkward_00000.${format === 'Json' ? 'json' : 'csv'}`).downloadToBuffer()).toString('utf8');
-      expect(first).toContain('😀 𝄞');
+      const first = await blobs.getBlobClient(`${name}/awkward_00000.${EXT[format]}`).downloadToBuffer();
+      if (format === 'Parquet') expect(first.subarray(0, 4).toString()).toBe('PAR1');
+      else expect(first.toString('utf8')).toContain('😀 𝄞');
       const inp = f.dataset(`BlobIn_${name}`, format, 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'contract' }, ...tp });
       for (const to of [maria, pgs]) {
         const t = next();

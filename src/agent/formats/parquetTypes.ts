@@ -1,0 +1,174 @@
+/**
+ * Parquet types ↔ the engine's logical types and canonical text (docs/TYPE-MAPPING.md). Values are converted
+ * exactly: integers and decimals through BigInt (a DECIMAL is its unscaled integer), timestamps as
+ * microseconds, dates as days; nothing passes through a lossy float except DOUBLE itself.
+ */
+import type { SchemaElement } from 'hyparquet';
+import { DmgwError } from '../../common/errors.js';
+import { toScalar } from '../copy/partitions.js';
+import type { Column, LogicalType, Value } from '../copy/rows.js';
+
+/** What the writer hands to hyparquet-writer for one value of a column. */
+export type ParquetValue = boolean | number | bigint | string | Uint8Array | null;
+
+export interface ParquetColumn {
+  element: SchemaElement;
+  toParquet(v: string): ParquetValue;
+}
+
+const TRUE = /^(t|true|1|yes|y|on)$/i;
+const DAY_US = 86_400_000_000n;
+
+function decimalToUnscaled(v: string, scale: number, name: string): bigint {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(v.trim());
+  if (!m || (!m[2] && !m[3])) throw valueError(name, v, 'decimal');
+  const frac = m[3] ?? '';
+  if (frac.length > scale && /[1-9]/.test(frac.slice(scale))) throw new DmgwError('PARQUET_VALUE', `column ${name}: ${v} has more than ${scale} decimal places`, { field: 'translator' }, 'cast the column to a wider scale in the source query');
+  const digits = `${m[2] || '0'}${frac.slice(0, scale).padEnd(scale, '0')}`;
+  const n = BigInt(digits);
+  return m[1] === '-' ? -n : n;
+}
+
+function valueError(name: string, v: string, type: string): DmgwError {
+  return new DmgwError('PARQUET_VALUE', `column ${name}: "${v.length > 40 ? `${v.slice(0, 40)}…` : v}" is not a ${type} value Parquet can store`, { field: 'translator' }, 'map the column to a string, or clean the value in the source query');
+}
+
+function micros(type: LogicalType, v: string, name: string): bigint {
+  try {
+    return toScalar(type === 'date' ? 'date' : type, v);
+  } catch {
+    throw valueError(name, v, type);
+  }
+}
+
+const optional = { repetition_type: 'OPTIONAL' as const };
+
+/** The Parquet column a source column becomes. Unconstrained decimals (no precision known) and time, interval, uuid, json become strings. */
+export function parquetColumn(c: Column): ParquetColumn {
+  const name = c.name;
+  switch (c.type) {
+    case 'boolean':
+      return { element: { name, type: 'BOOLEAN', ...optional }, toParquet: (v) => TRUE.test(v.trim()) };
+    case 'integer':
+      return {
+        element: { name, type: 'INT64', ...optional },
+        toParquet: (v) => {
+          if (!/^\s*[+-]?\d+\s*$/.test(v)) throw valueError(name, v, 'integer');
+          const n = BigInt(v.trim());
+          if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n) throw valueError(name, v, '64-bit integer');
+          return n;
+        },
+      };
+    case 'float':
+      return { element: { name, type: 'DOUBLE', ...optional }, toParquet: (v) => Number(v) };
+    case 'decimal':
+      if (c.precision && c.precision <= 38 && c.scale !== undefined && c.scale <= c.precision) {
+        const { precision, scale } = c;
+        const length = Math.ceil((Math.log2(10 ** precision) + 1) / 8);
+        return {
+          element: { name, type: 'FIXED_LEN_BYTE_ARRAY', type_length: length, converted_type: 'DECIMAL', precision, scale, logical_type: { type: 'DECIMAL', precision, scale }, ...optional },
+          toParquet: (v) => decimalToUnscaled(v, scale, name),
+        };
+      }
+      return stringColumn(name);
+    case 'date':
+      return { element: { name, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' }, ...optional }, toParquet: (v) => Number(micros('date', v, name)) };
+    case 'timestamp':
+    case 'timestamptz': {
+      const utc = c.type === 'timestamptz';
+      return {
+        element: { name, type: 'INT64', ...(utc ? { converted_type: 'TIMESTAMP_MICROS' as const } : {}), logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: utc, unit: 'MICROS' }, ...optional },
+        toParquet: (v) => micros(c.type, v, name),
+      };
+    }
+    case 'binary':
+      return { element: { name, type: 'BYTE_ARRAY', ...optional }, toParquet: (v) => (/^\\x[0-9a-f]*$/i.test(v) ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'utf8')) };
+    default:
+      return stringColumn(name);
+  }
+}
+
+function stringColumn(name: string): ParquetColumn {
+  return { element: { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, ...optional }, toParquet: (v) => v };
+}
+
+// ---- reading -----------------------------------------------------------------------------------------------
+
+export interface ParquetReadColumn extends Column {
+  /** raw value from hyparquet (annotations stripped, see parquet.ts) → canonical text */
+  text(v: unknown): Value;
+}
+
+const pad = (n: number | bigint, w = 2) => String(n).padStart(w, '0');
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]` from microseconds since the epoch, no trailing zeros in the fraction (PostgreSQL's form). */
+export function formatMicros(us: bigint): string {
+  const days = us / DAY_US - (us % DAY_US < 0n ? 1n : 0n);
+  const rest = us - days * DAY_US;
+  const d = new Date(Number(days) * 86_400_000);
+  const secs = rest / 1_000_000n;
+  const frac = (rest % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  const year = d.getUTCFullYear();
+  return `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(secs / 3600n)}:${pad((secs / 60n) % 60n)}:${pad(secs % 60n)}${frac ? `.${frac}` : ''}`;
+}
+
+function unscaledText(u: bigint, scale: number): string {
+  const neg = u < 0n;
+  const digits = (neg ? -u : u).toString().padStart(scale + 1, '0');
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return neg ? `-${text}` : text;
+}
+
+function bytesToBigInt(b: Uint8Array): bigint {
+  if (!b.length) return 0n;
+  let n = BigInt.asIntN(8, BigInt(b[0]!));
+  for (let i = 1; i < b.length; i++) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+
+const hex = (b: Uint8Array) => `\\x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
+
+function toJsonText(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON(x.toString()) : x instanceof Uint8Array ? hex(x) : x));
+}
+
+/**
+ * The engine column for a Parquet leaf (with its original annotations: `e`), reading raw values: the reader
+ * strips DECIMAL/TIME annotations and decodes timestamps and dates to numbers (parquet.ts), so nothing is rounded.
+ */
+export function readColumn(e: SchemaElement, nested: boolean): ParquetReadColumn {
+  const name = e.name;
+  const nullOr = (f: (v: never) => string) => (v: unknown): Value => (v === null || v === undefined ? null : f(v as never));
+  const lt = e.logical_type;
+  const ct = e.converted_type;
+  if (nested) return { name, type: 'json', nativeType: 'nested', text: nullOr((v: unknown) => toJsonText(v)) };
+  if (ct === 'DECIMAL' || lt?.type === 'DECIMAL') {
+    const scale = e.scale ?? 0;
+    return { name, type: 'decimal', nativeType: `decimal(${e.precision},${scale})`, precision: e.precision, scale, text: nullOr((v: Uint8Array | number | bigint) => unscaledText(v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v), scale)) };
+  }
+  if (ct === 'DATE' || lt?.type === 'DATE') return { name, type: 'date', nativeType: 'date', text: nullOr((v: number) => formatMicros(BigInt(v) * DAY_US).slice(0, -9)) };
+  if (lt?.type === 'TIMESTAMP' || ct === 'TIMESTAMP_MICROS' || ct === 'TIMESTAMP_MILLIS' || e.type === 'INT96') {
+    const utc = lt?.type === 'TIMESTAMP' ? lt.isAdjustedToUTC : e.type !== 'INT96';
+    return { name, type: utc ? 'timestamptz' : 'timestamp', nativeType: utc ? 'timestamp (UTC)' : 'timestamp', text: nullOr((v: bigint) => `${formatMicros(v)}${utc ? '+00' : ''}`) };
+  }
+  if (lt?.type === 'TIME' || ct === 'TIME_MILLIS' || ct === 'TIME_MICROS') {
+    const unit = lt?.type === 'TIME' ? lt.unit : ct === 'TIME_MILLIS' ? 'MILLIS' : 'MICROS';
+    const toUs = (v: number | bigint) => (unit === 'MILLIS' ? BigInt(v) * 1000n : unit === 'NANOS' ? BigInt(v) / 1000n : BigInt(v));
+    return { name, type: 'time', nativeType: 'time', text: nullOr((v: number | bigint) => formatMicros(toUs(v)).slice(11)) };
+  }
+  if (ct === 'JSON' || lt?.type === 'JSON') return { name, type: 'json', nativeType: 'json', text: nullOr((v: unknown) => (typeof v === 'string' ? v : toJsonText(v))) };
+  if (lt?.type === 'UUID') return { name, type: 'uuid', nativeType: 'uuid', text: nullOr((v: unknown) => String(v)) };
+  if (ct === 'UTF8' || ct === 'ENUM' || lt?.type === 'STRING' || lt?.type === 'ENUM') return { name, type: 'string', nativeType: 'string', text: nullOr((v: unknown) => String(v)) };
+  switch (e.type) {
+    case 'BOOLEAN':
+      return { name, type: 'boolean', nativeType: 'boolean', text: nullOr((v: boolean) => (v ? 'true' : 'false')) };
+    case 'INT32':
+    case 'INT64':
+      return { name, type: 'integer', nativeType: e.type.toLowerCase(), text: nullOr((v: number | bigint) => String(v)) };
+    case 'FLOAT':
+    case 'DOUBLE':
+      return { name, type: 'float', nativeType: e.type.toLowerCase(), text: nullOr((v: number) => String(v)) };
+    default:
+      return { name, type: 'binary', nativeType: 'binary', text: nullOr((v: Uint8Array | string) => (typeof v === 'string' ? v : hex(v))) };
+  }
+}
