@@ -103,7 +103,13 @@ export function addDocument(factory: Factory, kind: ResourceKind, doc: JsonDocum
   if (doc.syntaxErrors.length) return undefined;
   const v = doc.value as { name?: unknown; properties?: unknown } | undefined;
   if (!v || typeof v !== 'object' || Array.isArray(v)) {
-    factory.problems.push({ severity: 'error', code: 'NOT_A_RESOURCE', message: 'a resource file must hold one JSON object { "name": ..., "properties": {...} }', place: doc.placeOf([]) });
+    factory.problems.push({
+      severity: 'error',
+      code: 'NOT_A_RESOURCE',
+      message: 'a resource file must hold one JSON object { "name": ..., "properties": {...} }',
+      hint: `write one resource per file: { "name": "${fileStem}", "properties": { ... } }`,
+      place: doc.placeOf([]),
+    });
     return undefined;
   }
   if (typeof v.name !== 'string' || !v.name) {
