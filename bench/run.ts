@@ -10,9 +10,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatReport, type Benchmark, type BenchReport } from './harness.js';
+import { mariadbBenchmark } from './mariadb.js';
 import { pgCopyBenchmark } from './pgCopy.js';
 
-const benchmarks: Benchmark[] = [pgCopyBenchmark];
+const benchmarks: Benchmark[] = [pgCopyBenchmark, mariadbBenchmark];
 
 const DEFAULT_ROWS = 10_000_000;
 
