@@ -46,8 +46,8 @@ export async function startAzurite(logFile) {
   };
 }
 
-/** A fresh schema in the real PostgreSQL with `rows` sales orders. */
-export async function seedPostgres(schema, rows) {
+/** A fresh schema in the real PostgreSQL with `rows` sales orders, and `bigRows` in sales_orders_big (for Cancel). */
+export async function seedPostgres(schema, rows, bigRows = 0) {
   const { Client } = require('pg');
   const c = new Client({ connectionString: PG_URL });
   await c.connect();
@@ -57,6 +57,11 @@ export async function seedPostgres(schema, rows) {
     await c.query(
       `INSERT INTO ${schema}.sales_orders SELECT g, 'customer ' || (g % 97), round((g * 7 % 10000) / 100.0, 2), timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, $1) g`,
       [rows],
+    );
+    await c.query(`CREATE TABLE ${schema}.sales_orders_big AS SELECT * FROM ${schema}.sales_orders WHERE false`);
+    await c.query(
+      `INSERT INTO ${schema}.sales_orders_big SELECT g, 'customer ' || (g % 97), round((g * 7 % 10000) / 100.0, 2), timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, $1) g`,
+      [bigRows],
     );
   } finally {
     await c.end();
@@ -105,6 +110,25 @@ export function prepareWorkspace(ws, { schema, azurite }) {
     join(f, 'dataset/BrokenDataset.json'),
     `{\n    "name": "BrokenDataset",\n    "properties": {\n        "type": "PostgreSqlTable",\n        "linkedServiceName": {\n            "referenceName": "NoSuchLinkedService",\n            "type": "LinkedServiceReference"\n        },\n        "typeProperties": {\n            "schema": 42,\n            "table": "orders"\n        }\n    }\n}\n`,
   );
+  // The same copy of a big table, to cancel mid-copy.
+  const big = (from, to, fn) => {
+    const v = JSON.parse(readFileSync(join(f, from), 'utf8'));
+    fn(v);
+    writeFileSync(join(f, to), JSON.stringify(v, null, 4) + '\n');
+  };
+  big('dataset/SalesOrdersTable.json', 'dataset/BigSalesOrdersTable.json', (v) => {
+    v.name = 'BigSalesOrdersTable';
+    v.properties.typeProperties.table = 'sales_orders_big';
+  });
+  big('dataset/SalesOrdersCsv.json', 'dataset/BigSalesOrdersCsv.json', (v) => {
+    v.name = 'BigSalesOrdersCsv';
+    v.properties.typeProperties.location.fileName = 'big_sales_orders.csv.gz';
+  });
+  big('pipeline/CopySalesOrdersToBlob.json', 'pipeline/CopyBigSalesOrdersToBlob.json', (v) => {
+    v.name = 'CopyBigSalesOrdersToBlob';
+    v.properties.activities[0].inputs[0].referenceName = 'BigSalesOrdersTable';
+    v.properties.activities[0].outputs[0].referenceName = 'BigSalesOrdersCsv';
+  });
   return f;
 }
 
@@ -112,4 +136,33 @@ export function prepareWorkspace(ws, { schema, azurite }) {
 export function prepareGatewayHome(home, cli) {
   rmSync(home, { recursive: true, force: true });
   execFileSync(process.execPath, [cli, 'cert', 'new', '--subject', 'CN=dmgw-e2e'], { env: { ...process.env, DMGW_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** `dmgw service start` from the installed extension's agent, on loopback, polling fast so that tests see changes soon. */
+export async function startFactoryService(cli, dataDir, port) {
+  const url = `https://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [cli, 'service', 'start', '--host', '127.0.0.1', '--port', String(port), '--public-url', url, '--data', dataDir, '--heartbeat-seconds', '1', '--poll-seconds', '2', '--lease-seconds', '5'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (b) => (err += b));
+  const ready = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
+    });
+    child.once('exit', (c) => reject(new Error(`the factory service exited with ${c}: ${err}`)));
+  });
+  child.stdout.resume();
+  return {
+    ...ready,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

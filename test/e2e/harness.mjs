@@ -10,9 +10,9 @@ import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { installExtension, profile, startCodeServer } from './codeServer.mjs';
+import { freePort, installExtension, profile, startCodeServer } from './codeServer.mjs';
 import { runExtensionTests } from './extensionTests.mjs';
-import { dropSchema, prepareGatewayHome, prepareWorkspace, seedPostgres, startAzurite } from './fixtures.mjs';
+import { dropSchema, prepareGatewayHome, prepareWorkspace, seedPostgres, startAzurite, startFactoryService } from './fixtures.mjs';
 import { runUiChecks } from './ui.mjs';
 import { connect } from 'node:net';
 
@@ -21,6 +21,8 @@ process.chdir(ROOT);
 const RUN = join(ROOT, '.dmgw-test/vscode');
 const RESULTS = join(ROOT, 'test-results/vscode');
 const ROWS = Number(process.env.DMGW_E2E_ROWS ?? 5000);
+// Big enough that a copy is still running when the first progress event (after 1 s) cancels it.
+const BIG_ROWS = Number(process.env.DMGW_E2E_BIG_ROWS ?? 1_000_000);
 const t0 = Date.now();
 const lap = (m) => console.log(`[vscode ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 
@@ -74,16 +76,20 @@ lap(`installed into ${installed}`);
 const home = join(RUN, 'gateway-home');
 prepareGatewayHome(home, join(installed, 'dist/agent/cli.js'));
 const schema = `dmgw_e2e_${process.pid}`;
-await seedPostgres(schema, ROWS);
+await seedPostgres(schema, ROWS, BIG_ROWS);
 const azurite = await startAzurite(join(RUN, 'azurite.log'));
-lap(`azurite on ${azurite.port}, ${ROWS} rows in ${schema}.sales_orders`);
+rmSync(join(RUN, 'service'), { recursive: true, force: true });
+const service = await startFactoryService(join(installed, 'dist/agent/cli.js'), join(RUN, 'service'), await freePort());
+lap(`azurite on ${azurite.port}, ${ROWS} rows in ${schema}.sales_orders, factory service on ${service.url}`);
 
 const env = {
   DMGW_HOME: home,
   DMGW_E2E_AZURITE: azurite.connectionString,
   DMGW_E2E_PG_SCHEMA: schema,
   DMGW_E2E_ROWS: String(ROWS),
+  DMGW_E2E_BIG_ROWS: String(BIG_ROWS),
   DMGW_E2E_RESULTS: RESULTS,
+  DMGW_E2E_SERVICE: JSON.stringify({ url: service.url, caCertFile: service.caCertFile, adminTokenFile: service.adminTokenFile }),
 };
 const failures = [];
 const phase = process.env.ONLY;
@@ -121,6 +127,7 @@ try {
     // no host was running
   }
   await azurite.stop();
+  await service.stop();
   await dropSchema(schema).catch(() => {});
   if (!process.env.KEEP) rmSync(join(RUN, 'profile'), { recursive: true, force: true });
 }

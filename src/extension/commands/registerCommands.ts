@@ -1,11 +1,18 @@
 /** Every command of the extension, registered in one place; each lives in its own file. */
 import * as vscode from 'vscode';
+import { redact } from '../../common/redact';
 import { ext } from '../extensionVariables';
+import { connectFactoryService } from './connectFactoryService';
+import { copyGatewayKey } from './copyGatewayKey';
 import { copyValue } from './copyValue';
+import { createGateway } from './createGateway';
 import { encryptCredential } from './encryptCredential';
 import { openConfigurationManager } from './openConfigurationManager';
 import { refresh } from './refresh';
+import { regenerateGatewayKey } from './regenerateGatewayKey';
 import { registerGateway } from './registerGateway';
+import { registerWithKey } from './registerWithKey';
+import { removeGateway } from './removeGateway';
 import { runPipelineLocally } from './runPipelineLocally';
 import { showLogs } from './showLogs';
 import { startGateway } from './startGateway';
@@ -22,6 +29,12 @@ const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.showLogs': showLogs,
   'dmgw.refresh': refresh,
   'dmgw.copyValue': copyValue,
+  'dmgw.connectFactoryService': connectFactoryService,
+  'dmgw.createGateway': createGateway,
+  'dmgw.removeGateway': removeGateway,
+  'dmgw.copyGatewayKey': copyGatewayKey,
+  'dmgw.regenerateGatewayKey': regenerateGatewayKey,
+  'dmgw.registerWithKey': registerWithKey,
 };
 
 export function registerCommands(context: vscode.ExtensionContext): void {
@@ -32,8 +45,8 @@ export function registerCommands(context: vscode.ExtensionContext): void {
           return await fn(...args);
         } catch (e) {
           // A command never fails silently: the message goes to the user, the details to the log.
-          ext.log.error(`${id}: ${(e as Error).stack ?? String(e)}`);
-          void vscode.window.showErrorMessage(`${id.replace('dmgw.', '')}: ${(e as Error).message}`);
+          ext.log.error(redact(`${id}: ${(e as Error).stack ?? String(e)}`));
+          void vscode.window.showErrorMessage(redact(`${id.replace('dmgw.', '')}: ${(e as Error).message}`));
           return undefined;
         }
       }),

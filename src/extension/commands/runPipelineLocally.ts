@@ -18,7 +18,13 @@ export interface LocalRunResult extends RunSummary {
   stderr: string;
 }
 
-export async function runPipelineLocally(target?: ResourceTarget): Promise<LocalRunResult | undefined> {
+/** For callers other than the palette (tests, other commands): watch the events, cancel from outside. */
+export interface LocalRunOptions {
+  onEvent?: (e: RunEvent) => void;
+  token?: vscode.CancellationToken;
+}
+
+export async function runPipelineLocally(target?: ResourceTarget, options: LocalRunOptions = {}): Promise<LocalRunResult | undefined> {
   const uri = await pickResourceFile(target, 'pipeline', 'pipeline');
   if (!uri) return undefined;
   const file = resourceFileOf(uri.fsPath);
@@ -41,6 +47,7 @@ export async function runPipelineLocally(target?: ResourceTarget): Promise<Local
         let lastPct = 0;
         const onEvent = (e: RunEvent) => {
           builder.apply(e);
+          options.onEvent?.(e);
           logEvent(e);
           if (e.event === 'progress') {
             const pct = e.rowsTotal ? Math.min(100, (100 * e.rowsWritten) / e.rowsTotal) : undefined;
@@ -59,16 +66,18 @@ export async function runPipelineLocally(target?: ResourceTarget): Promise<Local
           stderr += b.toString();
           for (const l of b.toString().split('\n')) if (l.trim()) ext.log.warn(l);
         });
-        const sub = token.onCancellationRequested(() => {
+        const cancel = () => {
+          if (cancelled) return;
           cancelled = true;
           ext.log.warn(`cancelling ${pipeline}: stopping the worker (SIGTERM)`);
           child.kill('SIGTERM');
           // A worker that does not stop within 10 s is killed outright; it has committed nothing unfinished.
           setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 10_000).unref();
-        });
+        };
+        const subs = [token.onCancellationRequested(cancel), ...(options.token ? [options.token.onCancellationRequested(cancel)] : [])];
         child.on('error', (err) => ext.log.error(`could not start the agent: ${err.message}`));
         child.on('close', (code) => {
-          sub.dispose();
+          for (const x of subs) x.dispose();
           lines.end().forEach(onLine);
           const result: LocalRunResult = { ...builder.summary, exitCode: code, cancelled, stderr };
           if (cancelled && !result.status) result.status = 'Cancelled';

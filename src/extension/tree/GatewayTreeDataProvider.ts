@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import type { GatewayStatusWatcher } from '../agent/gatewayStatus';
 import { findFactoryDirs } from '../factories';
+import { serviceConnection } from '../service/factoryServiceClient';
+import { FactoryServiceTreeItem } from './FactoryServiceTreeItem';
 import { FactoryTreeItem } from './FactoryTreeItem';
 import { LocalGatewayTreeItem } from './LocalGatewayTreeItem';
 
@@ -16,7 +18,7 @@ export class GatewayTreeDataProvider implements vscode.TreeDataProvider<vscode.T
 
   constructor(private readonly gateway: GatewayStatusWatcher) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{linkedService,dataset,pipeline,integrationRuntime}/*.json', false, true, false);
-    this.subs = [watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()), gateway.onDidChange(() => this.refresh()), this.emitter];
+    this.subs = [watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()), gateway.onDidChange(() => this.refresh()), vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('dmgw.factoryService') && this.refresh()), this.emitter];
   }
 
   refresh(): void {
@@ -30,7 +32,8 @@ export class GatewayTreeDataProvider implements vscode.TreeDataProvider<vscode.T
   async getChildren(item?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
     if (item) return (item as ParentItem).getChildren?.() ?? [];
     const factories = (await findFactoryDirs()).map((d) => new FactoryTreeItem(d));
-    return [new LocalGatewayTreeItem(this.gateway.current), ...factories];
+    const service = serviceConnection();
+    return [new LocalGatewayTreeItem(this.gateway.current), ...factories, ...(service ? [new FactoryServiceTreeItem(service)] : [])];
   }
 
   dispose(): void {

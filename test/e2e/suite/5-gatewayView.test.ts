@@ -19,9 +19,9 @@ suite('Gateway view', () => {
     const factory = roots.find((r) => r.label === 'walkthrough');
     assert.ok(factory, `the walkthrough factory is listed: ${JSON.stringify(roots.map((r) => r.label))}`);
     const kinds = await api.tree.getChildren(factory);
-    assert.deepStrictEqual(kinds.map((k) => `${k.label} ${k.description}`), ['Linked services 4', 'Datasets 4', 'Pipelines 2', 'Integration runtimes 1']);
+    assert.deepStrictEqual(kinds.map((k) => `${k.label} ${k.description}`), ['Linked services 4', 'Datasets 6', 'Pipelines 3', 'Integration runtimes 1']);
     const pipelines = await api.tree.getChildren(kinds[2]);
-    assert.deepStrictEqual(pipelines.map((p) => p.label), ['CopySalesOrdersToBlob', 'CopySqlServerOrdersToBlob']);
+    assert.deepStrictEqual(pipelines.map((p) => p.label), ['CopyBigSalesOrdersToBlob', 'CopySalesOrdersToBlob', 'CopySqlServerOrdersToBlob']);
     assert.strictEqual(pipelines[0]!.command?.command, 'vscode.open');
   });
 
