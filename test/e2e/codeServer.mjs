@@ -1,6 +1,5 @@
 // A code-server (real VS Code 1.139 workbench + Node extension host) for the extension's integration tests.
 // Started in its own process group so that stop() ends exactly the tree it started, nothing else.
-/* global fetch */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';

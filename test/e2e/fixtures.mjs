@@ -166,3 +166,17 @@ export async function startFactoryService(cli, dataDir, port) {
       }),
   };
 }
+
+/** A factory and a gateway in the service (through the same ARM client users have), this home registered with its key. */
+export async function registerWithNewGateway(service, cli, home, factory, gateway) {
+  const { DataFactoryManagementClient } = require('@azure/arm-datafactory');
+  const token = readFileSync(service.adminTokenFile, 'utf8').trim();
+  const arm = new DataFactoryManagementClient({ getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) }, '00000000-0000-0000-0000-000000000001', {
+    endpoint: service.url,
+    tlsOptions: { ca: readFileSync(service.caCertFile, 'utf8') },
+  });
+  await arm.factories.createOrUpdate('rg-ui', factory, { location: 'local' });
+  await arm.integrationRuntimes.createOrUpdate('rg-ui', factory, gateway, { properties: { type: 'SelfHosted' } });
+  const keys = await arm.integrationRuntimes.listAuthKeys('rg-ui', factory, gateway);
+  execFileSync(process.execPath, [cli, 'register', '--key-stdin', '--node-name', 'vscode-ui'], { env: { ...process.env, DMGW_HOME: home }, input: keys.authKey1 + '\n', stdio: ['pipe', 'pipe', 'inherit'] });
+}

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { freePort, installExtension, profile, startCodeServer } from './codeServer.mjs';
 import { runExtensionTests } from './extensionTests.mjs';
-import { dropSchema, prepareGatewayHome, prepareWorkspace, seedPostgres, startAzurite, startFactoryService } from './fixtures.mjs';
+import { dropSchema, prepareGatewayHome, prepareWorkspace, registerWithNewGateway, seedPostgres, startAzurite, startFactoryService } from './fixtures.mjs';
 import { runUiChecks } from './ui.mjs';
 import { connect } from 'node:net';
 
@@ -65,6 +65,7 @@ await build({
 });
 
 rmSync(RUN + '/profile', { recursive: true, force: true });
+if (!process.env.ONLY || process.env.ONLY === 'ui') rmSync(RESULTS, { recursive: true, force: true });
 mkdirSync(RESULTS, { recursive: true });
 const prof = profile(join(RUN, 'profile'));
 installExtension(prof, vsix);
@@ -110,6 +111,8 @@ try {
   if (!phase || phase === 'ui') {
     const ws = join(RUN, 'ws-ui');
     const factory = prepareWorkspace(ws, { schema, azurite });
+    // Registered (not started): the UI starts it from the Gateway view and watches it go Online.
+    await registerWithNewGateway(service, join(installed, 'dist/agent/cli.js'), home, 'factory-ui', 'UiGateway');
     const server = await startCodeServer(prof, { env, logFile: join(RUN, 'code-server-ui.log') });
     try {
       lap('UI checks (playwright-core + chromium)');

@@ -70,6 +70,15 @@ export async function runUiChecks({ url, workspace, factory, out, log }) {
       await tree.filter({ hasText: 'OnPremPostgreSql' }).first().waitFor({ timeout: 15_000 });
     });
 
+    await step('gateway-online-after-start', async () => {
+      const local = page.locator('.pane-body .monaco-list-row', { hasText: 'Local gateway' }).first();
+      await local.locator('text=Stopped').waitFor({ timeout: 30_000 });
+      await local.hover();
+      await local.locator('.action-label[aria-label="Start Local Gateway"]').click();
+      await page.locator('.pane-body .monaco-list-row', { hasText: 'Online · UiGateway' }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.statusbar-item', { hasText: 'Gateway: Online' }).first().waitFor({ timeout: 30_000 });
+    });
+
     await step('encrypt-credential', async () => {
       const file = join(factory, 'linkedService/OnPremPostgreSql.json');
       await openFile('OnPremPostgreSql.json');

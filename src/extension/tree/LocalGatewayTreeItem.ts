@@ -21,7 +21,8 @@ export class LocalGatewayTreeItem extends vscode.TreeItem {
     const items = [new DetailTreeItem('Status', s.status, 'pulse')];
     if (s.version) items.push(new DetailTreeItem('Version', s.version, 'versions'));
     if (s.node) items.push(new DetailTreeItem('Node', s.node, 'server'));
-    if (s.factory || s.serviceUrl) items.push(new DetailTreeItem('Factory', [s.factory, s.serviceUrl].filter(Boolean).join(' @ '), 'cloud'));
+    // The registration names the factory by its ARM id; its last segment is the factory's name.
+    if (s.factory || s.serviceUrl) items.push(new DetailTreeItem('Factory', [s.factory?.split('/').pop(), s.serviceUrl].filter(Boolean).join(' @ '), 'cloud'));
     if (s.message) items.push(new DetailTreeItem('Message', s.message, 'info'));
     items.push(new DetailTreeItem('Host', hostRunning(s) ? `running (pid ${s.host?.pid ?? '?'})` : 'not running', 'vm'));
     const thumbprint = this.state.certificate;
