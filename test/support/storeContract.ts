@@ -181,3 +181,51 @@ export function dumpDifference(a: Dump, b: Dump, limit = 6): string[] {
   for (const [r, c] of count) if (c !== 0 && shown[c > 0 ? "-" : "+"]++ < limit / 2) out.push(`${c > 0 ? '-' : '+'} ${JSON.stringify(r.split('\u0001'))}`);
   return out;
 }
+
+// ---- SQL Server (only where DMGW_TEST_MSSQL_URL names one) ---------------------------------------------------
+
+/** `mssql://user:password@host:1433/database?encrypt=true&trustServerCertificate=true` */
+export const MSSQL_URL = process.env.DMGW_TEST_MSSQL_URL;
+
+export async function sqlServerStore(schema: string, url = MSSQL_URL!): Promise<TableStore> {
+  const sql = (await import('mssql')).default;
+  const u = new URL(url);
+  const yes = (k: string, d: boolean) => (u.searchParams.has(k) ? /^(true|1|yes)$/i.test(u.searchParams.get(k)!) : d);
+  const pool = await new sql.ConnectionPool({ server: u.hostname, port: Number(u.port || 1433), database: u.pathname.slice(1) || undefined, user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), options: { encrypt: yes('encrypt', true), trustServerCertificate: yes('trustServerCertificate', false) } }).connect();
+  await pool.request().batch(`CREATE SCHEMA [${schema}]`);
+  const q = (t: string) => `[${schema}].[${t}]`;
+  const created: string[] = [];
+  return {
+    name: 'SqlServer',
+    linkedService: { type: 'SqlServer', typeProperties: { connectionString: `Data Source=${u.hostname},${u.port || 1433};Initial Catalog=${u.pathname.slice(1) || 'master'};User ID=${decodeURIComponent(u.username)};Password="${decodeURIComponent(u.password).replace(/"/g, '""')}";Encrypt=${yes('encrypt', true)};TrustServerCertificate=${yes('trustServerCertificate', false)}` } },
+    datasetType: 'SqlServerTable',
+    sourceType: 'SqlSource',
+    sinkType: 'SqlSink',
+    dataset: (table) => ({ schema, table }),
+    async create(table, extra = '') {
+      await pool.request().batch(`CREATE TABLE ${q(table)} (id bigint primary key, t nvarchar(max), v nvarchar(50), n decimal(38,9), f float, ts datetime2(6), tz datetimeoffset(6), d date, b bit, [by] varbinary(255), j nvarchar(max)${extra ? `, ${extra}` : ''})`);
+      created.push(table);
+    },
+    async insert(table, rows) {
+      for (const r of rows) {
+        const req = pool.request();
+        req.input('id', sql.BigInt, r.id).input('t', sql.NVarChar(sql.MAX), r.t).input('v', sql.NVarChar(50), r.v).input('n', sql.NVarChar(60), r.n).input('f', sql.Float, r.f);
+        req.input('ts', sql.NVarChar(40), r.ts).input('tz', sql.NVarChar(40), r.tz === null ? null : `${r.tz} +00:00`).input('d', sql.NVarChar(10), r.d).input('b', sql.Bit, r.b).input('by', sql.VarBinary(255), r.by).input('j', sql.NVarChar(sql.MAX), r.j);
+        await req.query(`INSERT INTO ${q(table)} VALUES (@id, @t, @v, CONVERT(decimal(38,9), @n), @f, CONVERT(datetime2(6), @ts, 121), CONVERT(datetimeoffset(6), @tz, 121), CONVERT(date, @d, 23), @b, @by, @j)`);
+      }
+    },
+    async dump(table) {
+      const r = await pool.request().query(`SELECT CONVERT(varchar(20), id) AS c0, t, v, CONVERT(varchar(60), n) AS n, f, CONVERT(varchar(26), ts, 121) AS ts, CONVERT(varchar(26), CONVERT(datetime2(6), SWITCHOFFSET(tz, '+00:00')), 121) AS tz, CONVERT(varchar(10), d, 23) AS d, CONVERT(varchar(1), b) AS b, LOWER(CONVERT(varchar(max), [by], 2)) AS [by], j FROM ${q(table)}`);
+      return normalize(r.recordset.map((row: Record<string, unknown>) => Object.values(row)));
+    },
+    async exec(text) {
+      const r = await pool.request().query(text);
+      return (r.recordset ?? []).map((row: Record<string, unknown>) => Object.values(row));
+    },
+    async close() {
+      for (const t of created) await pool.request().batch(`DROP TABLE IF EXISTS ${q(t)}`);
+      await pool.request().batch(`DROP SCHEMA IF EXISTS [${schema}]`).catch(() => undefined);
+      await pool.close();
+    },
+  };
+}

@@ -67,6 +67,8 @@ export interface TableConnector extends ConnectorBase {
   /** an estimate for progress (table statistics), undefined when unknown */
   estimateRows(source: TableSource): Promise<number | undefined>;
   readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch>;
+  /** `partitionOption: PhysicalPartitionsOfTable`: one slice per physical partition (SQL Server); undefined = not partitioned. */
+  physicalPartitions?(source: TableSource): Promise<RangePartition[] | undefined>;
   /** The fast path: the store writes `form` itself; undefined when the form cannot be expressed. */
   readBytes?(source: TableSource, range: RangePartition | undefined, form: ByteForm, signal: AbortSignal): Promise<ByteRead | undefined>;
   /** Prepares loading `columns` of `target`: nothing is visible in `target` until `commit`. */

@@ -6,6 +6,7 @@ import type { Connector } from './connector.js';
 import { FileServerConnector } from './fileServer.js';
 import { MySqlConnector } from './mysql.js';
 import { PostgresConnector } from './postgres.js';
+import { SqlServerConnector } from './sqlServer.js';
 
 const FACTORIES: Record<string, (ls: LinkedService) => Connector> = {
   postgresql: (ls) => new PostgresConnector(ls),
@@ -14,12 +15,15 @@ const FACTORIES: Record<string, (ls: LinkedService) => Connector> = {
   mysql: (ls) => new MySqlConnector(ls),
   mariadb: (ls) => new MySqlConnector(ls),
   azuremysql: (ls) => new MySqlConnector(ls),
+  sqlserver: (ls) => new SqlServerConnector(ls),
+  azuresqldatabase: (ls) => new SqlServerConnector(ls),
+  azuresqlmi: (ls) => new SqlServerConnector(ls),
   fileserver: (ls) => new FileServerConnector(ls),
   azureblobstorage: (ls) => new AzureBlobConnector(ls),
   azurestorage: (ls) => new AzureBlobConnector(ls),
 };
 
-export const SUPPORTED_LINKED_SERVICE_TYPES = ['PostgreSql', 'PostgreSqlV2', 'AzurePostgreSql', 'MySql', 'MariaDB', 'AzureMySql', 'FileServer', 'AzureBlobStorage', 'AzureStorage'];
+export const SUPPORTED_LINKED_SERVICE_TYPES = ['PostgreSql', 'PostgreSqlV2', 'AzurePostgreSql', 'MySql', 'MariaDB', 'AzureMySql', 'SqlServer', 'AzureSqlDatabase', 'AzureSqlMI', 'FileServer', 'AzureBlobStorage', 'AzureStorage'];
 
 /** `ls` must already be decrypted (decryptLinkedService). */
 export function connectorFor(ls: LinkedService): Connector {

@@ -148,6 +148,9 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         const b = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
         const ranges = splitRange(column, bounds, parallel > 1 ? parallel : 4, b(ps.partitionLowerBound), b(ps.partitionUpperBound));
         units = ranges.map((range, index) => ({ index, range }));
+      } else if (option === 'PhysicalPartitionsOfTable' && src.conn.physicalPartitions) {
+        const slices = await src.conn.physicalPartitions(src.source);
+        units = slices?.length ? slices.map((range, index) => ({ index, range })) : [{ index: 0 }];
       } else {
         if (option !== 'None') req.log('warn', `partitionOption ${option} is not supported; copying without partitions`);
         units = [{ index: 0 }];

@@ -3,12 +3,16 @@ import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { MySqlProcedureRunner } from './mysqlProcedure.js';
 import { PostgresProcedureRunner } from './postgresProcedure.js';
+import { SqlServerProcedureRunner } from './sqlServerProcedure.js';
 import type { ProcedureRunner } from './procedure.js';
 
 const RUNNERS: Record<string, (ls: LinkedService) => ProcedureRunner> = {
   postgresql: (ls) => new PostgresProcedureRunner(ls),
   postgresqlv2: (ls) => new PostgresProcedureRunner(ls),
   azurepostgresql: (ls) => new PostgresProcedureRunner(ls),
+  sqlserver: (ls) => new SqlServerProcedureRunner(ls),
+  azuresqldatabase: (ls) => new SqlServerProcedureRunner(ls),
+  azuresqlmi: (ls) => new SqlServerProcedureRunner(ls),
   mysql: (ls) => new MySqlProcedureRunner(ls),
   mariadb: (ls) => new MySqlProcedureRunner(ls),
   azuremysql: (ls) => new MySqlProcedureRunner(ls),

@@ -1,0 +1,213 @@
+/**
+ * SQL Server and Azure SQL Database as a source and a sink, over `mssql` (tedious). Written against the
+ * drivers' documented behaviour; its contract tests run only where DMGW_TEST_MSSQL_URL names a server (none
+ * can run on the development machines).
+ * - Reading streams (`request.stream = true`, rows as arrays): the request is paused while a batch waits for
+ *   the engine and resumed when it is taken, so TDS flow control holds the server back. Exact types are turned
+ *   into text by the server (sqlServerTypes.ts#readProjection). Partitions: DynamicRange (a WHERE on the
+ *   column) and PhysicalPartitionsOfTable (`$PARTITION.function(column) = n` for each partition of the table).
+ * - Loading: sqlServerSink.ts (bulk load into a staging table, one transaction into the target).
+ */
+import sql from 'mssql';
+import { DmgwError } from '../../common/errors.js';
+import type { LinkedService } from '../../common/model/types.js';
+import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
+import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
+import { openSqlServerSink } from './sqlServerSink.js';
+import { sqlServerConfig } from './sqlServerSettings.js';
+import { quoteIdent, readProjection, sqlServerColumn, type MssqlColumnMeta, type SqlServerColumn } from './sqlServerTypes.js';
+
+export function qualified(t: TableName): string {
+  const bare = (s: string) => (/^\[.*\]$/.test(s) ? s.slice(1, -1).replace(/\]\]/g, ']') : s);
+  return t.schema ? `${quoteIdent(bare(t.schema))}.${quoteIdent(bare(t.table))}` : quoteIdent(bare(t.table));
+}
+
+const quoteLiteral = (s: string) => `N'${s.replace(/'/g, "''")}'`;
+
+function sourceSql(s: TableSource): string {
+  if (s.query) return s.query.trim().replace(/;\s*$/, '');
+  if (s.table) return `SELECT * FROM ${qualified(s.table)}`;
+  throw new DmgwError('SOURCE_MISSING', 'the copy source names neither a table nor a query', { field: 'typeProperties.source' }, 'set the dataset table or source.sqlReaderQuery');
+}
+
+function literal(r: RangePartition, v: string): string {
+  if (r.type === 'integer') {
+    if (!/^-?\d+$/.test(v)) throw new DmgwError('PARTITION_BOUND', `partition bound "${v}" is not an integer`, { field: 'partitionSettings' });
+    return v;
+  }
+  const t = r.type === 'date' ? 'date' : r.type === 'timestamptz' ? 'datetimeoffset' : 'datetime2';
+  return `CONVERT(${t}, ${quoteLiteral(v.replace(/([+-]\d{2})$/, '$1:00'))}, 121)`;
+}
+
+/** A SQL Server slice: the physical partition it reads, when it came from PhysicalPartitionsOfTable. */
+export interface PhysicalSlice extends RangePartition {
+  partitionFunction?: string;
+  partitionNumber?: number;
+}
+
+export function rangeSql(query: string, range: PhysicalSlice | undefined): string {
+  if (!range) return query;
+  const col = quoteIdent(range.column);
+  if (range.partitionFunction && range.partitionNumber) return `SELECT * FROM (${query}) AS dmgw_r WHERE $PARTITION.${quoteIdent(range.partitionFunction)}(${col}) = ${range.partitionNumber}`;
+  const conds: string[] = [];
+  if (range.lower !== undefined) conds.push(`${col} >= ${literal(range, range.lower)}`);
+  if (range.upper !== undefined) conds.push(`${col} < ${literal(range, range.upper)}`);
+  let where = conds.join(' AND ') || '1 = 1';
+  if (range.withNulls) where = `(${where}) OR ${col} IS NULL`;
+  return `SELECT * FROM (${query}) AS dmgw_r WHERE ${where}`;
+}
+
+export class SqlServerConnector implements TableConnector {
+  readonly kind = 'table' as const;
+  readonly linkedService: string;
+  private readonly config: sql.config;
+  private pool: Promise<sql.ConnectionPool> | undefined;
+
+  constructor(ls: LinkedService) {
+    this.linkedService = ls.name;
+    this.config = sqlServerConfig(ls);
+  }
+
+  /** The connector's pool (created on first use; partitions take a connection each). */
+  connection(): Promise<sql.ConnectionPool> {
+    this.pool ??= new sql.ConnectionPool(this.config).connect().catch((e) => {
+      this.pool = undefined;
+      throw e;
+    });
+    return this.pool;
+  }
+
+  async query(text: string): Promise<sql.IResult<unknown>> {
+    return (await this.connection()).request().query(text);
+  }
+
+  async test(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    if (p) await (await p.catch(() => undefined))?.close();
+  }
+
+  async columns(query: string): Promise<SqlServerColumn[]> {
+    const r = await this.query(`SELECT TOP 0 * FROM (${query}) AS dmgw_q`);
+    const meta = (r.recordset as unknown as { columns: Record<string, MssqlColumnMeta & { index: number }> }).columns;
+    return Object.values(meta)
+      .sort((a, b) => a.index - b.index)
+      .map(sqlServerColumn);
+  }
+
+  async describe(source: TableSource): Promise<Column[]> {
+    return (await this.columns(sourceSql(source))).map(({ read: _r, declaration: _d, ...c }) => c);
+  }
+
+  async bounds(source: TableSource, column: string): Promise<Bounds> {
+    const cols = await this.columns(sourceSql(source));
+    const col = cols.find((c) => c.name === column) ?? cols.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!col) throw new DmgwError('PARTITION_COLUMN', `partition column "${column}" is not a column of the source (${cols.map((c) => c.name).join(', ')})`, { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column of the source');
+    const q = quoteIdent(col.name);
+    const style = col.type === 'integer' ? '' : ', 121';
+    const r = await this.query(`SELECT CONVERT(nvarchar(60), MIN(${q})${style}) AS mn, CONVERT(nvarchar(60), MAX(${q})${style}) AS mx FROM (${sourceSql(source)}) AS dmgw_q`);
+    const row = r.recordset[0] as { mn: string | null; mx: string | null };
+    return { type: col.type, min: row.mn, max: row.mx };
+  }
+
+  async estimateRows(source: TableSource): Promise<number | undefined> {
+    if (!source.table) return undefined;
+    try {
+      const r = await (await this.connection()).request().input('t', sql.NVarChar, qualified(source.table)).query('SELECT SUM(rows) AS n FROM sys.partitions WHERE object_id = OBJECT_ID(@t) AND index_id IN (0, 1)');
+      const n = Number((r.recordset[0] as { n: number | null }).n ?? -1);
+      return n >= 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** PhysicalPartitionsOfTable: one slice per partition of the table's partition scheme; undefined when it is not partitioned. */
+  async physicalPartitions(source: TableSource): Promise<PhysicalSlice[] | undefined> {
+    if (!source.table) throw new DmgwError('PARTITION_OPTION', 'PhysicalPartitionsOfTable needs a table source, not a query', { field: 'source.partitionOption' }, 'set the dataset table, or use DynamicRange with a query');
+    const r = await (await this.connection())
+      .request()
+      .input('t', sql.NVarChar, qualified(source.table))
+      .query(`SELECT pf.name AS fn, c.name AS col, pf.fanout AS parts FROM sys.indexes i
+        JOIN sys.partition_schemes ps ON ps.data_space_id = i.data_space_id
+        JOIN sys.partition_functions pf ON pf.function_id = ps.function_id
+        JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.partition_ordinal = 1
+        JOIN sys.columns c ON c.object_id = i.object_id AND c.column_id = ic.column_id
+        WHERE i.object_id = OBJECT_ID(@t) AND i.index_id IN (0, 1)`);
+    const row = r.recordset[0] as { fn: string; col: string; parts: number } | undefined;
+    if (!row) return undefined;
+    return Array.from({ length: row.parts }, (_v, i) => ({ column: row.col, type: 'integer', withNulls: false, partitionFunction: row.fn, partitionNumber: i + 1 }));
+  }
+
+  async *readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch> {
+    const base = sourceSql(source);
+    const cols = await this.columns(base);
+    const columns: Column[] = cols.map(({ read: _r, declaration: _d, ...c }) => c);
+    const pool = await this.connection();
+    const request = pool.request();
+    request.stream = true;
+    (request as unknown as { arrayRowMode: boolean }).arrayRowMode = true;
+    let rows: Row[] = [];
+    let done = false;
+    let paused = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    request.on('row', (r: unknown[]) => {
+      const row: Row = new Array(r.length);
+      for (let i = 0; i < r.length; i++) row[i] = cols[i]!.read(r[i]);
+      rows.push(row);
+      if (rows.length >= BATCH_ROWS && !paused) {
+        paused = true;
+        request.pause();
+        poke();
+      }
+    });
+    request.on('error', (e: Error) => {
+      failure ??= e;
+      poke();
+    });
+    request.on('done', () => {
+      done = true;
+      poke();
+    });
+    const onAbort = () => {
+      failure ??= signal.reason ?? new Error('aborted');
+      request.cancel();
+      poke();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void request.query(`SELECT ${readProjection(cols)} FROM (${rangeSql(base, range)}) AS dmgw_q`);
+    try {
+      for (;;) {
+        if (failure !== undefined) throw failure;
+        if (rows.length >= BATCH_ROWS || (done && rows.length)) {
+          const batch = rows;
+          rows = [];
+          yield { columns, rows: batch };
+          if (paused) {
+            paused = false;
+            request.resume();
+          }
+          continue;
+        }
+        if (done) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (!done) request.cancel();
+    }
+  }
+
+  openSink(target: TableName, columns: string[]): Promise<TableSink> {
+    return openSqlServerSink(this, target, columns);
+  }
+}
