@@ -10,7 +10,11 @@ import { formatError, isDmgwError } from '../../common/errors';
 import { linkedServiceOfText } from '../../common/model/linkedServiceText';
 import { encryptedCredentialOf, findPlaintextSecrets } from '../../common/secrets';
 import { smallestReplacement } from '../../common/textReplacement';
-import { localGatewayCertificate } from '../agent/gatewayCertificate';
+import { localGatewayCertificate, type GatewayCertificate } from '../agent/gatewayCertificate';
+import { gatewayOf } from '../../common/model/gateway';
+import type { LinkedService } from '../../common/model/types';
+import { serviceConnection } from '../service/factoryServiceClient';
+import { publishedCertificates } from '../service/publishedCertificates';
 import { ext } from '../extensionVariables';
 import { pickResourceFile, type ResourceTarget } from './pickResourceFile';
 
@@ -27,12 +31,12 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
   const document = await vscode.workspace.openTextDocument(uri);
   const text = document.getText();
 
-  const cert = await localGatewayCertificate(ext.agent);
+  const cert = await certificateFor(linkedServiceOfText(uri.fsPath, text));
   if (!cert) {
     // Not awaited: the command finishes now; the buttons act whenever the user picks one.
     void vscode.window
       .showErrorMessage(
-        'The local gateway has no certificate yet, so there is nothing to encrypt the credential for. Register the gateway (it makes its certificate), or import its PFX in the Configuration Manager.',
+        'The gateway has no certificate yet (neither the gateway on this machine nor a connected factory service has one), so there is nothing to encrypt the credential for. Register the gateway (it makes its certificate), or import its PFX in the Configuration Manager.',
         'Register Gateway',
         'Open Configuration Manager',
       )
@@ -85,6 +89,34 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
   ext.log.info(`encrypted ${s.encrypted.join(', ') || s.fields.join(', ')} of ${uri.fsPath} for certificate ${s.thumbprint} (${s.location})`);
   void vscode.window.showInformationMessage(`Encrypted ${s.encrypted.join(', ') || 'the credential'} for gateway certificate ${s.thumbprint.slice(0, 12)}…`);
   return s;
+}
+
+/**
+ * The certificate to encrypt for: the local gateway's when it is (or may become) the linked service's gateway; else
+ * the ones the connected factory service publishes for that gateway (a gateway on another machine); a pick when
+ * several remain.
+ */
+async function certificateFor(ls: LinkedService | undefined): Promise<GatewayCertificate | undefined> {
+  const gateway = ls && gatewayOf(ls)?.name;
+  const local = await localGatewayCertificate(ext.agent);
+  const registeredTo = ext.gateway.current.status?.gateway;
+  const conn = serviceConnection();
+  if (local && (!gateway || !conn || registeredTo?.toLowerCase() === gateway.toLowerCase())) return local;
+  let published: GatewayCertificate[] = [];
+  if (gateway && conn) {
+    try {
+      published = await publishedCertificates(conn, gateway);
+    } catch (e) {
+      ext.log.warn(`could not ask ${conn.url} for the certificates of gateway ${gateway}: ${(e as Error).message}`);
+    }
+  }
+  const all = [...(local ? [local] : []), ...published.filter((p) => p.thumbprint !== local?.thumbprint)];
+  if (all.length <= 1) return all[0];
+  const picked = await vscode.window.showQuickPick(
+    all.map((c) => ({ label: c.thumbprint.slice(0, 16) + '…', description: c.source, cert: c })),
+    { title: 'Encrypt Credential', placeHolder: `Which certificate of gateway ${gateway}? Only that gateway node can decrypt the credential.` },
+  );
+  return picked?.cert;
 }
 
 function secretsOf(file: string, text: string): { plaintext: boolean; encrypted: boolean } {

@@ -1,13 +1,16 @@
 import * as assert from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import * as vscode from 'vscode';
+import type { EncryptSummary } from '../../../src/common/credential/encryptLinkedService';
 import type { LocalGatewayStatus } from '../../../src/extension/agent/gatewayStatus';
 import type { FactoryServiceTreeItem } from '../../../src/extension/tree/FactoryServiceTreeItem';
 import type { GatewayKeyTreeItem } from '../../../src/extension/tree/GatewayKeyTreeItem';
 import type { IntegrationRuntimeTreeItem } from '../../../src/extension/tree/IntegrationRuntimeTreeItem';
 import type { ServiceFactoryTreeItem } from '../../../src/extension/tree/ServiceFactoryTreeItem';
-import { activateExtension, env, sleep } from './support';
+import { activateExtension, env, factoryDir, sleep } from './support';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
 
@@ -66,6 +69,20 @@ suite('Factory service: gateways, keys, and the local gateway Online', () => {
       const irNow = (await factory.getChildren()).find((g) => g.label === 'OnPremGateway') as IntegrationRuntimeTreeItem;
       assert.strictEqual(irNow.nodes.length, 1, 'the service lists this machine as a node');
       await vscode.commands.executeCommand('dmgw.showLogs');
+
+      // A gateway on another machine: no certificate here, so Encrypt uses the one the service publishes for it.
+      const thumbprint = api.gateway.current.certificate!;
+      const config = vscode.workspace.getConfiguration('dmgw');
+      await config.update('home', mkdtempSync(join(tmpdir(), 'dmgw-other-machine-')), vscode.ConfigurationTarget.Global);
+      try {
+        const file = join(factoryDir(), 'linkedService/UnreachablePostgreSql.json');
+        const summary = await vscode.commands.executeCommand<EncryptSummary>('dmgw.encryptCredential', vscode.Uri.file(file), { secret: 'typed-into-the-password-box' });
+        assert.strictEqual(summary?.thumbprint, thumbprint, 'encrypted for the certificate the service published');
+        const text = readFileSync(file, 'utf8');
+        assert.ok(!text.includes('typed-into-the-password-box') && text.includes('EncryptedCredential='));
+      } finally {
+        await config.update('home', undefined, vscode.ConfigurationTarget.Global);
+      }
 
       // Regenerating the key this node registered with stops it.
       assert.strictEqual(await vscode.commands.executeCommand('dmgw.regenerateGatewayKey', key1, true), true);
