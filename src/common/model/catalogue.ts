@@ -42,8 +42,8 @@ export const LOCATION_TYPES: Record<string, { linkedServiceType: LinkedServiceTy
   FileServerLocation: { linkedServiceType: 'FileServer', read: 'FileServerReadSettings', write: 'FileServerWriteSettings' },
 };
 
-/** Linked service types a SqlServerStoredProcedure activity can run on. */
-export const STORED_PROCEDURE_STORES: LinkedServiceType[] = ['SqlServer', 'AzureSqlDatabase'];
+/** Linked service types a SqlServerStoredProcedure activity can run on: ADF's SQL stores, and the stores the gateway also runs it on (src/agent/procedures). */
+export const STORED_PROCEDURE_STORES: LinkedServiceType[] = ['SqlServer', 'AzureSqlDatabase', 'PostgreSql', 'PostgreSqlV2', 'MySql', 'MariaDB'];
 
 /** Linked service types that can hold staged data (`stagingSettings.linkedServiceName`). */
 export const STAGING_STORES: LinkedServiceType[] = ['AzureBlobStorage'];

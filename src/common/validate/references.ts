@@ -97,7 +97,7 @@ function pipelineRefs(f: Factory, p: Pipeline): Problem[] {
       if (!target) {
         if (!isUnloaded(f, 'linkedService', lsName)) out.push(problemAt(p, 'error', 'REF_NOT_FOUND', path, `linked service "${lsName}" does not exist`, missingHint(f, 'linkedService', lsName, `create linkedService/${lsName}.json`)));
       } else if (a.type === 'SqlServerStoredProcedure' && LINKED_SERVICE_TYPES.includes(typeOf(target) as never) && !STORED_PROCEDURE_STORES.includes(typeOf(target) as never)) {
-        out.push(problemAt(p, 'error', 'REF_TYPE_MISMATCH', path, `a stored procedure runs on ${STORED_PROCEDURE_STORES.join(' or ')}, but "${target.name}" is ${typeOf(target)}`, 'point it at a SqlServer or AzureSqlDatabase linked service'));
+        out.push(problemAt(p, 'error', 'REF_TYPE_MISMATCH', path, `a stored procedure runs on ${STORED_PROCEDURE_STORES.join(', ')}, but "${target.name}" is ${typeOf(target)}`, 'point it at a SQL Server, PostgreSQL, MySQL or MariaDB linked service'));
       }
     }
     const staging = (a.typeProperties as { stagingSettings?: { linkedServiceName?: { referenceName?: unknown } } } | undefined)?.stagingSettings?.linkedServiceName?.referenceName;
