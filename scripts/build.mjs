@@ -15,8 +15,20 @@ const external = ['vscode', '@electric-sql/pglite', '@electric-sql/pglite-socket
 /** jsonc-parser's `main` is a UMD build whose inner `require('./impl/format')` esbuild cannot follow; its ESM build bundles. */
 const alias = { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' };
 
+/**
+ * The management verbs (`dmgw gateway|pipeline`) load src/agent/management from its own bundle at run time, so the
+ * Azure SDK (~3 MB of bundle) is not parsed by every dmgw process — workers start for each job. Other importers bundle it.
+ */
+const splitManagement = {
+  name: 'split-management',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/management\/index\.js$/ }, (args) => (/[\\/]src[\\/]agent[\\/]commands$/.test(args.resolveDir) ? { path: args.path, external: true } : undefined));
+  },
+};
+
 const node = [
   { in: 'src/agent/cli.ts', out: 'agent/cli' },
+  { in: 'src/agent/management/index.ts', out: 'management/index' },
   { in: 'src/service/main.ts', out: 'service/main' },
   { in: 'src/extension/extension.ts', out: 'extension/extension' },
   { in: 'src/demo/main.ts', out: 'demo/main' },
@@ -38,6 +50,7 @@ await build({
   logLevel: 'warning',
   loader: { '.node': 'empty' },
   define,
+  plugins: [splitManagement],
 });
 if (existsSync('dist/agent/cli.js')) chmodSync('dist/agent/cli.js', 0o755);
 

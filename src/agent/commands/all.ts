@@ -1,7 +1,9 @@
 /** Imports every command file and registers it; the order here is the order in `dmgw help`. */
 import { certCommand } from './cert.js';
 import { encryptCommand } from './encrypt.js';
+import { gatewayCommand } from './gateway.js';
 import { register } from './index.js';
+import { pipelineCommand } from './pipeline.js';
 import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
@@ -13,4 +15,4 @@ import { workerCommand } from './worker.js';
 import { testConnectionCommand } from './testConnection.js';
 import { validateCommand } from './validate.js';
 
-register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand);

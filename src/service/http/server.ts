@@ -42,7 +42,8 @@ async function handle(o: FrontOptions, req: IncomingMessage, res: ServerResponse
   const channel = url.pathname.startsWith(`${CHANNEL_PREFIX}/`);
   if (!channel) {
     const token = bearerOf(req);
-    if (!token || !o.admin.check(token)) throw new HttpError(401, 'AuthenticationFailed', 'a bearer token is required: present the admin token (the file the service printed as adminTokenFile)');
+    if (!token) throw new HttpError(401, 'AuthenticationFailed', 'a bearer token is required: present the admin token (the file the service printed as adminTokenFile)');
+    if (!o.admin.check(token)) throw new HttpError(401, 'AuthenticationFailed', 'the bearer token is not this service\'s admin token (the file the service printed as adminTokenFile)');
     const v = url.searchParams.get('api-version');
     if (!v) throw new HttpError(400, 'MissingApiVersionParameter', `the api-version query parameter is required; use ${API_VERSION}`);
     if (v !== API_VERSION) throw new HttpError(400, 'InvalidApiVersionParameter', `api-version '${v}' is not supported; use ${API_VERSION}`);
