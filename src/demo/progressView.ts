@@ -27,10 +27,9 @@ export class ProgressView {
         this.print(`activity ${e.activity} (${e.activityType}) started`);
         break;
       case 'progress': {
-        const total = e.rowsTotal ? ` / ${formatCount(e.rowsTotal)} (${Math.min(100, Math.floor((100 * e.rowsWritten) / e.rowsTotal))}%)` : '';
+        const total = e.rowsTotal ? ` / ${formatCount(e.rowsTotal)} rows (${Math.min(100, Math.floor((100 * e.rowsWritten) / e.rowsTotal))}%)` : ' rows';
         const parts = e.partitions ? `, partitions ${e.partitionsDone ?? 0}/${e.partitions}` : '';
-        const line = `${formatCount(e.rowsWritten)} rows written${total}, ${formatCount(Math.max(0, e.rowsPerSecond))} rows/s, ${formatBytes(e.bytesRead)} read${parts}`;
-        this.progress(line);
+        this.progress(`${formatCount(e.rowsWritten)}${total}, ${formatCount(Math.max(0, e.rowsPerSecond))} rows/s, ${formatBytes(e.bytesRead)}${parts}`);
         break;
       }
       case 'log':
