@@ -55,6 +55,12 @@ export class FactoryStore {
       : this.sql.query<FactoryRow>('select * from factories where lower(subscription) = lower($1) and lower(resource_group) = lower($2) order by id', [subscription, resourceGroup]);
   }
 
+  /** Every subscription that holds a factory, as first written. */
+  async subscriptions(): Promise<string[]> {
+    const rows = await this.sql.query<{ subscription: string }>('select min(subscription) as subscription from factories group by lower(subscription) order by 1');
+    return rows.map((r) => r.subscription);
+  }
+
   async delete(id: string): Promise<boolean> {
     return (await this.sql.query('delete from factories where id = $1 returning id', [id])).length > 0;
   }
