@@ -1,5 +1,7 @@
 /** Imports every command file and registers it; the order here is the order in `dmgw help`. */
 import { certCommand } from './cert.js';
+import { configCommand } from './config.js';
+import { credentialEndpointCommand } from './credentialEndpoint.js';
 import { encryptCommand } from './encrypt.js';
 import { gatewayCommand } from './gateway.js';
 import { register } from './index.js';
@@ -15,4 +17,4 @@ import { workerCommand } from './worker.js';
 import { testConnectionCommand } from './testConnection.js';
 import { validateCommand } from './validate.js';
 
-register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand);

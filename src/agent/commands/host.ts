@@ -3,26 +3,36 @@ import { parseArgs } from 'node:util';
 import { ExitCode } from '../../common/exitCodes.js';
 import { standardLogger, verboseFromEnv } from '../../common/log.js';
 import { GatewayHome } from '../config/home.js';
+import { checkSetting, parsePort, readSettings } from '../config/settings.js';
 import { runHost } from '../host/host.js';
 import type { Command } from './command.js';
 
 const usage = `Usage:
-  dmgw host [--verbose]
+  dmgw host [--verbose] [--credential-endpoint [PORT]] [--credential-endpoint-host ADDRESS]
       Runs the gateway host in the foreground: polls the factory service for jobs (outbound HTTPS only; it listens
       on no port), runs each in its own worker process (at most the node's concurrentJobsLimit at once), renews
       their leases and reports their progress, and sends heartbeats. One host per gateway home (DMGW_HOME).
       Keeps running when the service is unreachable (backing off) or the key was regenerated (NeedRegistration,
       until \`dmgw register\` is run again). SIGTERM or Ctrl-C stops it; running jobs are released to other nodes.
       Logs go to DMGW_HOME/logs/dmgw.log (and stderr with --verbose). Worker stall limit: DMGW_WORKER_STALL_SECONDS
-      (default 600).`;
+      (default 600).
+      --credential-endpoint [PORT] also serves the credential endpoint (HTTPS with the gateway certificate; default
+      port: the credentialEndpoint.port setting, else 8060) on 127.0.0.1, or on --credential-endpoint-host (a LAN
+      address: opening it is a decision). \`dmgw config set credentialEndpoint.port 8060\` turns it on for good.
+      Its bearer token: \`dmgw credential-endpoint token\`.`;
 
 export const hostCommand: Command = {
   name: 'host',
   summary: 'run the gateway host in the foreground (what a service manager runs)',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { verbose: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({ args: optionalValue(args, '--credential-endpoint'), options: { verbose: { type: 'boolean' }, 'credential-endpoint': { type: 'string' }, 'credential-endpoint-host': { type: 'string' } }, strict: true });
     const home = GatewayHome.resolve({ env: io.env });
+    const settings = readSettings(home);
+    const flag = values['credential-endpoint'];
+    const port = flag ? parsePort(flag, '--credential-endpoint') : flag === '' ? (settings['credentialEndpoint.port'] ?? 8060) : settings['credentialEndpoint.port'];
+    const hostFlag = values['credential-endpoint-host'];
+    const endpointHost = hostFlag === undefined ? settings['credentialEndpoint.host'] : String(checkSetting('credentialEndpoint.host', hostFlag));
     home.ensure(home.logsDir);
     const log = standardLogger({ stream: io.stderr, verbose: values.verbose || verboseFromEnv(io.env), file: home.logFile, component: 'host' });
     const controller = new AbortController();
@@ -30,10 +40,15 @@ export const hostCommand: Command = {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     try {
-      await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal });
+      await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal, credentialEndpoint: port === undefined ? undefined : { host: endpointHost, port } });
     } finally {
       log.close();
     }
     return ExitCode.Ok;
   },
 };
+
+/** `--flag [VALUE]`: a value only when the next word is a number, so `--credential-endpoint --verbose` still parses. */
+function optionalValue(args: string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [`${flag}=${/^\d+$/.test(args[i + 1] ?? '') ? args[i + 1] : ''}`] : i > 0 && args[i - 1] === flag && /^\d+$/.test(a) ? [] : [a]));
+}

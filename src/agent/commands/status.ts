@@ -4,6 +4,8 @@ import { ExitCode } from '../../common/exitCodes.js';
 import { VERSION } from '../../common/version.js';
 import { readRegistration } from '../channel/registration.js';
 import { GatewayHome } from '../config/home.js';
+import { readSettings } from '../config/settings.js';
+import type { CredentialEndpointStatus } from '../credentialEndpoint/server.js';
 import { readHostState, type HostState } from '../host/hostState.js';
 import { runningHostPid } from '../host/lock.js';
 import { write, type Command } from './command.js';
@@ -24,6 +26,8 @@ export interface GatewayStatusReport {
   lastContactAt?: string;
   concurrentJobsLimit?: number;
   runningJobs: HostState['runningJobs'];
+  /** The running host's endpoint; from the settings (listening: false) when no host runs. */
+  credentialEndpoint: CredentialEndpointStatus;
 }
 
 export function gatewayStatus(home: GatewayHome): GatewayStatusReport {
@@ -45,7 +49,18 @@ export function gatewayStatus(home: GatewayHome): GatewayStatusReport {
     lastContactAt: live?.lastContactAt,
     concurrentJobsLimit: live?.concurrentJobsLimit,
     runningJobs: live?.runningJobs ?? [],
+    credentialEndpoint: live ? (live.credentialEndpoint ?? { enabled: false, listening: false }) : configuredEndpoint(home),
   };
+}
+
+function configuredEndpoint(home: GatewayHome): CredentialEndpointStatus {
+  try {
+    const s = readSettings(home);
+    const port = s['credentialEndpoint.port'];
+    return port === undefined ? { enabled: false, listening: false } : { enabled: true, host: s['credentialEndpoint.host'], port, listening: false };
+  } catch (e) {
+    return { enabled: false, listening: false, message: (e as Error).message };
+  }
 }
 
 export const statusCommand: Command = {
@@ -67,6 +82,7 @@ export const statusCommand: Command = {
       `version:       ${s.version}`,
       ...(s.lastContactAt ? [`last contact:  ${s.lastContactAt}`] : []),
       ...(s.concurrentJobsLimit ? [`job limit:     ${s.concurrentJobsLimit}`] : []),
+      `credential endpoint: ${s.credentialEndpoint.enabled ? `https://${s.credentialEndpoint.host}:${s.credentialEndpoint.port} (${s.credentialEndpoint.listening ? 'listening' : 'not listening'})` : 'off'}${s.credentialEndpoint.message ? ` (${s.credentialEndpoint.message})` : ''}`,
       `running jobs:  ${s.runningJobs.length}`,
       ...s.runningJobs.map((j) => `  ${j.pipeline}  run ${j.runId}  attempt ${j.attempt}  worker ${j.workerPid ?? '?'}  since ${j.startedAt}`),
       `home:          ${s.home}`,

@@ -44,6 +44,21 @@ export class GatewayHome {
     return join(this.logsDir, 'dmgw.log');
   }
 
+  /** Settings the user sets with `dmgw config` (credential endpoint, update schedule), JSON, 0600. */
+  get settingsFile(): string {
+    return join(this.root, 'settings.json');
+  }
+
+  /** The bearer token of the credential endpoint, 0600. */
+  get credentialEndpointTokenFile(): string {
+    return join(this.root, 'credential-endpoint.token');
+  }
+
+  /** Agent versions installed by updates: `versions/<version>/cli.js`, and `versions/current` naming the one to run. */
+  get versionsDir(): string {
+    return join(this.root, 'versions');
+  }
+
   exists(): boolean {
     return existsSync(this.root);
   }

@@ -7,6 +7,7 @@
 import { DmgwError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { GatewayHome } from '../config/home.js';
+import { CredentialEndpoint } from '../credentialEndpoint/server.js';
 import { Connection } from './connection.js';
 import { heartbeats } from './heartbeat.js';
 import { HostStateWriter } from './hostState.js';
@@ -21,12 +22,16 @@ export interface HostOptions {
   /** argv prefix that runs the dmgw CLI, for workers: [node, cli.js] */
   workerCommand: string[];
   signal: AbortSignal;
+  /** Serve the credential endpoint on this address (off when absent). */
+  credentialEndpoint?: { host: string; port: number };
 }
 
 export async function runHost(o: HostOptions): Promise<void> {
   const release = acquireHostLock(o.home);
   const state = new HostStateWriter(o.home);
+  const endpoint = o.credentialEndpoint && new CredentialEndpoint(o.home, o.credentialEndpoint.host, o.credentialEndpoint.port, o.log.child('credential-endpoint'), (s) => state.update({ credentialEndpoint: s }));
   try {
+    if (endpoint) await endpoint.start();
     const conn = new Connection(o.home, o.env);
     if (!(await conn.load())) {
       state.update({ status: 'NeedRegistration', message: 'not registered: run `dmgw register KEY`' });
@@ -47,6 +52,7 @@ export async function runHost(o: HostOptions): Promise<void> {
     o.log.info('stopping: releasing running jobs');
     await supervisor.abandonAll('the host is stopping', true);
     await conn.client?.close().catch(() => undefined);
+    await endpoint?.close();
     state.update({ status: 'Stopped', runningJobs: [] });
   } finally {
     release();

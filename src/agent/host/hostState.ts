@@ -6,6 +6,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../common/version.js';
 import type { GatewayHome } from '../config/home.js';
+import type { CredentialEndpointStatus } from '../credentialEndpoint/server.js';
 
 /** Online: talking to the service; Offline: cannot reach it (backing off); NeedRegistration: no valid credential. */
 export type HostStatus = 'Starting' | 'Online' | 'Offline' | 'NeedRegistration' | 'Stopping' | 'Stopped';
@@ -33,6 +34,8 @@ export interface HostState {
   node?: string;
   concurrentJobsLimit: number;
   runningJobs: RunningJob[];
+  /** Present when the host serves the credential endpoint. */
+  credentialEndpoint?: CredentialEndpointStatus;
 }
 
 export const stateFile = (home: GatewayHome): string => join(home.root, 'host-state.json');
