@@ -72,6 +72,35 @@ export function runDmgwWithEvents(args: string[], opts: DmgwOptions & { onEvent:
   };
 }
 
+export interface LongRunning {
+  pid: number;
+  /** stderr so far (the host logs to its home; this holds what it could not log there) */
+  stderr(): string;
+  exited(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A long-running `dmgw` child (the gateway host): stdout ignored, stderr kept. */
+export function startDmgw(args: string[], opts: { env: NodeJS.ProcessEnv }): LongRunning {
+  const child = spawn(process.execPath, [requireCli(), ...args], { env: opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = exitCode(child).catch(() => 1);
+  return {
+    pid: child.pid ?? -1,
+    stderr: () => stderr,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
+
 function parseEvent(line: string): RunEvent | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
