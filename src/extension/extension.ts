@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { AgentClient } from './agent/agentClient';
 import { GatewayStatusWatcher } from './agent/gatewayStatus';
+import { AzureAccount } from './azure/azureAccount';
 import { registerCommands } from './commands/registerCommands';
 import { FactoryDiagnostics } from './diagnostics/factoryDiagnostics';
 import { EncryptCodeLensProvider } from './encryptCodeLens';
@@ -24,11 +25,13 @@ export function activate(context: vscode.ExtensionContext): DmgwExtensionApi {
   const seconds = vscode.workspace.getConfiguration('dmgw').get<number>('statusRefreshSeconds') ?? 15;
   ext.gateway = new GatewayStatusWatcher(ext.agent, Math.max(2, seconds) * 1000);
   ext.diagnostics = new FactoryDiagnostics(ext.log);
-  ext.tree = new GatewayTreeDataProvider(ext.gateway);
+  ext.azure = new AzureAccount();
+  ext.tree = new GatewayTreeDataProvider(ext.gateway, ext.azure);
   ext.statusBar = new GatewayStatusBar(ext.gateway);
   context.subscriptions.push(
     ext.log,
     ext.gateway,
+    ext.azure,
     ext.diagnostics,
     ext.tree,
     ext.statusBar,
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): DmgwExtensionApi {
   );
   registerCommands(context);
   ext.gateway.start();
+  void ext.azure.restore();
   void ext.diagnostics.validateWorkspace();
   ext.log.info(`Data Management Gateway extension ${context.extension.packageJSON.version} activated; agent ${ext.agent.cliPath}`);
   return ext;

@@ -1,6 +1,7 @@
 /** The extension's few long-lived singletons, set once in `activate` (vscode-azurefunctions' `ext` pattern). */
 import type * as vscode from 'vscode';
 import type { AgentClient } from './agent/agentClient';
+import type { AzureAccount } from './azure/azureAccount';
 import type { GatewayStatusWatcher } from './agent/gatewayStatus';
 import type { FactoryDiagnostics } from './diagnostics/factoryDiagnostics';
 import type { SecretStore } from './secretStore';
@@ -17,6 +18,8 @@ export interface ExtensionVariables {
   diagnostics: FactoryDiagnostics;
   tree: GatewayTreeDataProvider;
   statusBar: GatewayStatusBar;
+  /** The Microsoft session behind the view's Azure node. */
+  azure: AzureAccount;
 }
 
 export const ext = {} as ExtensionVariables;

@@ -55,10 +55,11 @@ export function installExtension(p, vsix) {
 }
 
 /** Starts code-server; `smoke` turns on the smoke-test driver, the only mode that honours extension-test payloads. */
-export async function startCodeServer(p, { smoke = false, env = {}, logFile }) {
+export async function startCodeServer(p, { smoke = false, env = {}, logFile, extraArgs = [] }) {
   const port = await freePort();
   const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', p.userData, '--extensions-dir', p.extensions];
   if (smoke) args.push('--vscode-option', 'enable-smoke-test-driver');
+  args.push(...extraArgs);
   const out = openSync(logFile, 'a');
   const child = spawn(CODE_SERVER, args, { env: envFor(p, env), detached: true, stdio: ['ignore', out, out] });
   const url = `http://127.0.0.1:${port}`;

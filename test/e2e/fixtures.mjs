@@ -179,4 +179,5 @@ export async function registerWithNewGateway(service, cli, home, factory, gatewa
   await arm.integrationRuntimes.createOrUpdate('rg-ui', factory, gateway, { properties: { type: 'SelfHosted' } });
   const keys = await arm.integrationRuntimes.listAuthKeys('rg-ui', factory, gateway);
   execFileSync(process.execPath, [cli, 'register', '--key-stdin', '--node-name', 'vscode-ui'], { env: { ...process.env, DMGW_HOME: home }, input: keys.authKey1 + '\n', stdio: ['pipe', 'pipe', 'inherit'] });
+  return keys;
 }

@@ -7,7 +7,7 @@
 //     step under test-results/vscode/.
 // Exits non-zero when any suite or UI check fails. Env: KEEP=1 keeps the profile; ONLY=tests|ui runs one phase.
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { freePort, installExtension, profile, startCodeServer } from './codeServer.mjs';
@@ -73,6 +73,13 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const installed = join(prof.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
 if (!existsSync(join(installed, 'dist/agent/cli.js'))) throw new Error(`the installed extension has no bundled agent: ${installed}`);
 lap(`installed into ${installed}`);
+// The UI phase signs in to "Azure" through a test-only `microsoft` authentication provider (code-server has no
+// Microsoft sign-in offline): its session's token is the test service's admin token, and VS Code's built-in
+// Microsoft provider is disabled for that phase so the ids do not clash.
+const authVsix = join(RUN, 'dmgw-e2e-auth.vsix');
+execFileSync(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', authVsix], { cwd: join(ROOT, 'test/e2e/authProvider'), stdio: ['ignore', 'ignore', 'inherit'] });
+installExtension(prof, authVsix);
+const NO_BUILTIN_MICROSOFT_AUTH = ['--vscode-option', 'disable-extension=vscode.microsoft-authentication'];
 
 const home = join(RUN, 'gateway-home');
 prepareGatewayHome(home, join(installed, 'dist/agent/cli.js'));
@@ -98,7 +105,7 @@ try {
   if (!phase || phase === 'tests') {
     const ws = join(RUN, 'ws-tests');
     prepareWorkspace(ws, { schema, azurite });
-    const server = await startCodeServer(prof, { smoke: true, env, logFile: join(RUN, 'code-server-tests.log') });
+    const server = await startCodeServer(prof, { smoke: true, env, extraArgs: NO_BUILTIN_MICROSOFT_AUTH, logFile: join(RUN, 'code-server-tests.log') });
     try {
       lap('extension tests (mocha in the extension host)');
       const code = await runExtensionTests({ url: server.url, extensionPath: installed, testsPath: join(suiteDir, 'index.js'), workspace: ws });
@@ -112,11 +119,18 @@ try {
     const ws = join(RUN, 'ws-ui');
     const factory = prepareWorkspace(ws, { schema, azurite });
     // Registered (not started): the UI starts it from the Gateway view and watches it go Online.
-    await registerWithNewGateway(service, join(installed, 'dist/agent/cli.js'), home, 'factory-ui', 'UiGateway');
-    const server = await startCodeServer(prof, { env, logFile: join(RUN, 'code-server-ui.log') });
+    const uiKeys = await registerWithNewGateway(service, join(installed, 'dist/agent/cli.js'), home, 'factory-ui', 'UiGateway');
+    // The Azure tree talks ARM to our service: the endpoint setting points there, Node trusts its CA.
+    mkdirSync(join(ws, '.vscode'), { recursive: true });
+    writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'dmgw.azure.resourceManagerEndpoint': service.url }, null, 2));
+    const server = await startCodeServer(prof, {
+      env: { ...env, DMGW_E2E_AZURE_TOKEN_FILE: service.adminTokenFile, NODE_EXTRA_CA_CERTS: service.caCertFile },
+      extraArgs: NO_BUILTIN_MICROSOFT_AUTH,
+      logFile: join(RUN, 'code-server-ui.log'),
+    });
     try {
       lap('UI checks (playwright-core + chromium)');
-      const problems = await runUiChecks({ url: server.url, workspace: ws, factory, out: RESULTS, rows: ROWS, azurite: azurite.connectionString, log: lap });
+      const problems = await runUiChecks({ url: server.url, workspace: ws, factory, out: RESULTS, rows: ROWS, azurite: azurite.connectionString, gatewayKey: uiKeys?.authKey1, log: lap });
       failures.push(...problems);
     } finally {
       await server.stop();

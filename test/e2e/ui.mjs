@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from './browser.mjs';
 
-export async function runUiChecks({ url, workspace, factory, out, log }) {
+export async function runUiChecks({ url, workspace, factory, out, gatewayKey, log }) {
   const failures = [];
   const browser = await launchBrowser();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   page.on('pageerror', (e) => log(`  [page error] ${e.message.slice(0, 200)}`));
   let n = 0;
   const shot = async (name) => {
@@ -77,6 +77,41 @@ export async function runUiChecks({ url, workspace, factory, out, log }) {
       await local.locator('.action-label[aria-label="Start Local Gateway"]').click();
       await page.locator('.pane-body .monaco-list-row', { hasText: 'Online · UiGateway' }).first().waitFor({ timeout: 60_000 });
       await page.locator('.statusbar-item', { hasText: 'Gateway: Online' }).first().waitFor({ timeout: 30_000 });
+    });
+
+    // Azure through VS Code's Microsoft authentication: the e2e provider stands in for Microsoft's sign-in, the
+    // ARM endpoint setting points at our service; VS Code's real consent prompt is answered like a user would.
+    await step('azure-sign-in', async () => {
+      await runCommand('Data Management Gateway: Sign in to Azure');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      await shot('azure-consent');
+      await dialog.locator('.monaco-button', { hasText: 'Allow' }).first().click();
+      await notification('Signed in to Azure as e2e@dmgw.test').waitFor({ timeout: 30_000 });
+    });
+
+    await step('azure-tree-subscription-factory-gateway', async () => {
+      const rows = page.locator('.pane-body .monaco-list-row');
+      const azure = rows.filter({ hasText: 'e2e@dmgw.test' }).first();
+      await azure.waitFor({ timeout: 30_000 });
+      if ((await azure.getAttribute('aria-expanded')) !== 'true') await azure.click();
+      await rows.filter({ hasText: 'Default subscription (dmgw factory service)' }).first().waitFor({ timeout: 30_000 });
+      await rows.filter({ hasText: 'factory-ui' }).last().waitFor({ timeout: 30_000 });
+      const gw = rows.filter({ hasText: 'UiGateway' }).last();
+      await gw.waitFor({ timeout: 30_000 });
+      if ((await gw.getAttribute('aria-expanded')) !== 'true') await gw.click();
+      await rows.filter({ hasText: 'authKey1' }).last().waitFor({ timeout: 30_000 });
+      await rows.filter({ hasText: 'Node vscode-ui' }).last().waitFor({ timeout: 30_000 });
+    });
+
+    await step('azure-copy-key', async () => {
+      const key = page.locator('.pane-body .monaco-list-row', { hasText: 'authKey1' }).last();
+      await key.hover();
+      await key.locator('.action-label[aria-label="Copy Key"]').click();
+      await notification('Copied authKey1 of gateway UiGateway').waitFor({ timeout: 30_000 });
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      if (!gatewayKey) throw new Error('the harness passed no gateway key to compare with');
+      if (copied !== gatewayKey) throw new Error(`the clipboard does not hold UiGateway's authKey1 (${copied.length} characters)`);
     });
 
     await step('encrypt-credential', async () => {

@@ -101,6 +101,8 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
   try {
     sink = openSinkEnd(req.output, sinkSettings);
     const snk = sink;
+    // loading through a writer procedure is not built yet: better to refuse than to load the table directly
+    if (snk.kind === 'table' && typeof sinkSettings.sqlWriterStoredProcedureName === 'string' && sinkSettings.sqlWriterStoredProcedureName.trim()) throw new DmgwError('SINK_OPTION_UNSUPPORTED', `sink option sqlWriterStoredProcedureName (${sinkSettings.sqlWriterStoredProcedureName}) is not supported by the gateway yet`, { field: 'typeProperties.sink.sqlWriterStoredProcedureName' }, 'load the table directly (with a preCopyScript) and run the procedure in a SqlServerStoredProcedure activity after the copy');
     const parallel = Math.max(1, Number(tp.parallelCopies ?? 0) || 0);
 
     // ---- columns and plan -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { registerWithKey } from './registerWithKey';
 import { removeGateway } from './removeGateway';
 import { runPipelineLocally } from './runPipelineLocally';
 import { showLogs } from './showLogs';
+import { signInToAzure } from './signInToAzure';
 import { startGateway } from './startGateway';
 import { stopGateway } from './stopGateway';
 
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.copyGatewayKey': copyGatewayKey,
   'dmgw.regenerateGatewayKey': regenerateGatewayKey,
   'dmgw.registerWithKey': registerWithKey,
+  'dmgw.signInToAzure': signInToAzure,
 };
 
 export function registerCommands(context: vscode.ExtensionContext): void {

@@ -1,11 +1,14 @@
 /**
- * A Data Factory management client (`@azure/arm-datafactory`) for the factory service the user connected to: its URL
- * and CA certificate file live in settings, its admin token in SecretStorage. Our service speaks the same Azure
- * Resource Manager REST shapes as Azure, so the same client serves both.
+ * A Data Factory management client (`@azure/arm-datafactory`, built by the management library's
+ * `createManagementClient`) for a factory service the user connected to — its URL and CA certificate file in
+ * settings, its admin token in SecretStorage — or for an Azure subscription, with the signed-in Microsoft session as
+ * the credential. Our service speaks the same Azure Resource Manager REST shapes as Azure, so one client serves both.
  */
 import { readFileSync } from 'node:fs';
-import { DataFactoryManagementClient } from '@azure/arm-datafactory';
+import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
+import type { TokenCredential } from '@azure/core-auth';
 import * as vscode from 'vscode';
+import { createManagementClient } from '../../agent/management/client';
 import { ext } from '../extensionVariables';
 
 export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
@@ -15,6 +18,13 @@ export interface FactoryServiceConnection {
   url: string;
   caCertFile?: string;
   subscription: string;
+  /** An Azure subscription reached with the Microsoft session; absent: the factory service's admin token. */
+  credential?: TokenCredential;
+}
+
+/** Tells tree nodes of the same factory apart when it is reached both as a factory service and as an Azure subscription. */
+export function connectionKey(conn: FactoryServiceConnection): string {
+  return `${conn.credential ? 'azure' : 'service'}:${conn.url}:${conn.subscription}`;
 }
 
 export function serviceConnection(): FactoryServiceConnection | undefined {
@@ -25,13 +35,13 @@ export function serviceConnection(): FactoryServiceConnection | undefined {
 }
 
 export async function factoryServiceClient(conn: FactoryServiceConnection): Promise<DataFactoryManagementClient> {
-  const token = await ext.secrets.get('factoryServiceToken', conn.url);
-  if (!token) throw new Error(`no token for ${conn.url}: run "Data Management Gateway: Connect to Factory Service"`);
-  return new DataFactoryManagementClient({ getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) }, conn.subscription, {
-    endpoint: conn.url,
-    ...(conn.caCertFile ? { tlsOptions: { ca: readFileSync(conn.caCertFile, 'utf8') } } : {}),
-    retryOptions: { maxRetries: 1 },
-  });
+  let credential = conn.credential;
+  if (!credential) {
+    const token = await ext.secrets.get('factoryServiceToken', conn.url);
+    if (!token) throw new Error(`no token for ${conn.url}: run "Data Management Gateway: Connect to Factory Service"`);
+    credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) };
+  }
+  return createManagementClient({ endpoint: conn.url, subscription: conn.subscription, credential, caPem: conn.caCertFile ? readFileSync(conn.caCertFile, 'utf8') : undefined, maxRetries: 1 });
 }
 
 /** `/subscriptions/S/resourceGroups/RG/providers/Microsoft.DataFactory/factories/F` → RG */

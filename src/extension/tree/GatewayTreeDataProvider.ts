@@ -1,8 +1,10 @@
-/** The Gateway view: the local gateway first, then each factory folder of the workspace. */
+/** The Gateway view: the local gateway first, then each factory folder of the workspace, a connected factory service, Azure. */
 import * as vscode from 'vscode';
 import type { GatewayStatusWatcher } from '../agent/gatewayStatus';
+import { resourceManagerEndpoint, type AzureAccount } from '../azure/azureAccount';
 import { findFactoryDirs } from '../factories';
 import { serviceConnection } from '../service/factoryServiceClient';
+import { AzureTreeItem } from './AzureTreeItem';
 import { FactoryServiceTreeItem } from './FactoryServiceTreeItem';
 import { FactoryTreeItem } from './FactoryTreeItem';
 import { LocalGatewayTreeItem } from './LocalGatewayTreeItem';
@@ -16,9 +18,12 @@ export class GatewayTreeDataProvider implements vscode.TreeDataProvider<vscode.T
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly gateway: GatewayStatusWatcher) {
+  constructor(
+    private readonly gateway: GatewayStatusWatcher,
+    private readonly azure: AzureAccount,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{linkedService,dataset,pipeline,integrationRuntime}/*.json', false, true, false);
-    this.subs = [watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()), gateway.onDidChange(() => this.refresh()), vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('dmgw.factoryService') && this.refresh()), this.emitter];
+    this.subs = [watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()), gateway.onDidChange(() => this.refresh()), azure.onDidChange(() => this.refresh()), vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('dmgw.factoryService') || e.affectsConfiguration('dmgw.azure')) && this.refresh()), this.emitter];
   }
 
   refresh(): void {
@@ -33,7 +38,7 @@ export class GatewayTreeDataProvider implements vscode.TreeDataProvider<vscode.T
     if (item) return (item as ParentItem).getChildren?.() ?? [];
     const factories = (await findFactoryDirs()).map((d) => new FactoryTreeItem(d));
     const service = serviceConnection();
-    return [new LocalGatewayTreeItem(this.gateway.current), ...factories, ...(service ? [new FactoryServiceTreeItem(service)] : [])];
+    return [new LocalGatewayTreeItem(this.gateway.current), ...factories, ...(service ? [new FactoryServiceTreeItem(service)] : []), new AzureTreeItem(this.azure, resourceManagerEndpoint())];
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /** A data factory of a factory service; its children are its self-hosted integration runtimes (gateways). */
 import * as vscode from 'vscode';
-import { factoryServiceClient, type FactoryServiceConnection } from '../service/factoryServiceClient';
+import { connectionKey, factoryServiceClient, type FactoryServiceConnection } from '../service/factoryServiceClient';
 import { DetailTreeItem } from './DetailTreeItem';
 import { IntegrationRuntimeTreeItem } from './IntegrationRuntimeTreeItem';
 
@@ -11,7 +11,7 @@ export class ServiceFactoryTreeItem extends vscode.TreeItem {
     readonly factory: string,
   ) {
     super(factory, vscode.TreeItemCollapsibleState.Expanded);
-    this.id = `dmgw.serviceFactory:${conn.url}:${resourceGroup}:${factory}`;
+    this.id = `dmgw.serviceFactory:${connectionKey(conn)}:${resourceGroup}:${factory}`;
     this.description = resourceGroup;
     this.iconPath = new vscode.ThemeIcon('database');
     this.contextValue = 'serviceFactory';
