@@ -19,8 +19,19 @@ export interface LinkedServiceChoice {
   gateway?: string;
 }
 
+/** One row of `dmgw config list --json`: the node's own settings (credential endpoint, update schedule, ...). */
+export interface AgentSetting {
+  key: string;
+  value: string | number | null;
+  default: string | number | null;
+  /** set by the user (else the default) */
+  set: boolean;
+}
+
 export interface ConfigManagerState {
   extensionVersion: string;
+  /** `dmgw config list --json`; `error` says why there is none (e.g. an agent without the command). */
+  settings: { list: AgentSetting[]; error?: string };
   gateway: { status?: Record<string, unknown> & { status: string }; error?: string; checkedAt: string };
   certificates: { home?: string; list: CertificateView[]; error?: string };
   linkedServices: LinkedServiceChoice[];
@@ -50,4 +61,10 @@ export type FromWebview =
   | { type: 'newCertificate' }
   | { type: 'importCertificate' }
   | { type: 'exportCertificate' }
-  | { type: 'testConnection'; factoryDir: string; linkedService: string };
+  | { type: 'testConnection'; factoryDir: string; linkedService: string }
+  | { type: 'enableCredentialEndpoint' }
+  | { type: 'disableCredentialEndpoint' }
+  | { type: 'rotateCredentialEndpointToken' }
+  | { type: 'setUpdateSchedule' }
+  | { type: 'setProxy' }
+  | { type: 'clearProxy' };

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import type { ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
+import type { AgentSetting, ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -42,11 +42,29 @@ function facts(rows: Array<[string, string | undefined]>): HTMLElement {
   return h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-fact': k }, v ?? '—')]));
 }
 
+const NOT_REPORTED = 'not reported by the agent';
+
+/** A setting of `dmgw config list`, as the agent reports it: its value, "(default)", or why it is unknown. */
+function setting(s: ConfigManagerState, key: string): AgentSetting | undefined {
+  return s.settings.list.find((r) => r.key === key);
+}
+function settingText(s: ConfigManagerState, key: string): string {
+  const r = setting(s, key);
+  if (!r) return s.settings.error ? `${NOT_REPORTED} (${s.settings.error})` : NOT_REPORTED;
+  return `${r.value === null ? 'off' : String(r.value)}${r.set ? '' : ' (default)'}`;
+}
+
+/** Whatever the agent reports about updates in `dmgw status --json` (`update: {...}`), field by field, unrenamed. */
+function updateFacts(g: Record<string, unknown> | undefined): Array<[string, string | undefined]> {
+  const u = g?.update;
+  if (!u || typeof u !== 'object') return [['Last update', NOT_REPORTED]];
+  return Object.entries(u as Record<string, unknown>).filter(([, v]) => v === null || typeof v !== 'object').map(([k, v]) => [`Update: ${k}`, v === null ? 'none' : String(v)]);
+}
+
 function home(s: ConfigManagerState): HTMLElement {
   const g = s.gateway.status;
   const status = g?.status ?? 'Unknown';
   const running = (g?.host as { running?: boolean } | undefined)?.running === true;
-  const update = (g?.update ?? {}) as { schedule?: string; lastUpdated?: string };
   return h(
     'section',
     {},
@@ -61,8 +79,8 @@ function home(s: ConfigManagerState): HTMLElement {
       ['Message', str(g?.message)],
       ['Last contact', str(g?.lastContactAt)],
       ['Running jobs', Array.isArray(g?.runningJobs) ? String(g.runningJobs.length) : undefined],
-      ['Update schedule', update.schedule ?? 'not reported by the agent'],
-      ['Last updated', update.lastUpdated ?? 'not reported by the agent'],
+      ['Update schedule', settingText(s, 'update.schedule')],
+      ...updateFacts(g),
       ['Checked', new Date(s.gateway.checkedAt).toLocaleString()],
     ]),
     h(
@@ -78,8 +96,9 @@ function home(s: ConfigManagerState): HTMLElement {
 function settings(s: ConfigManagerState): HTMLElement {
   const g = s.gateway.status;
   const current = s.certificates.list.find((c) => c.current);
-  const endpoint = (g?.credentialEndpoint ?? {}) as { port?: number; status?: string };
-  const proxy = (g?.proxy ?? {}) as { url?: string; enabled?: boolean };
+  const endpoint = g?.credentialEndpoint as { enabled?: boolean; host?: string; port?: number; listening?: boolean; thumbprint?: string; message?: string } | undefined;
+  const proxy = s.settings.list.find((r) => /^proxy(\.url)?$/i.test(r.key));
+  const proxyReported = g?.proxy !== undefined ? JSON.stringify(g.proxy) : undefined;
   return h(
     'section',
     {},
@@ -103,12 +122,29 @@ function settings(s: ConfigManagerState): HTMLElement {
     ),
     h('vscode-divider'),
     h('h3', {}, 'Credential endpoint'),
-    facts([
-      ['Port', endpoint.port !== undefined ? String(endpoint.port) : 'not reported by the agent'],
-      ['Status', endpoint.status ?? 'not reported by the agent'],
-    ]),
+    endpoint
+      ? facts([
+          ['Enabled', endpoint.enabled ? 'yes' : 'no'],
+          ['Address', endpoint.port !== undefined ? `https://${endpoint.host ?? '?'}:${endpoint.port}` : undefined],
+          ['Listening', endpoint.listening ? 'yes' : endpoint.enabled ? `no${(g?.host as { running?: boolean } | undefined)?.running ? ' (restart the host to apply the setting)' : ' (the host is not running)'}` : 'no'],
+          ['Thumbprint', endpoint.thumbprint],
+          ['Message', endpoint.message],
+        ])
+      : h('p', { id: 'no-credential-endpoint' }, `Credential endpoint: ${NOT_REPORTED}.`),
+    h(
+      'div',
+      { class: 'row' },
+      endpoint?.enabled ? button('Disable', 'endpoint-disable', { type: 'disableCredentialEndpoint' }, true) : button('Enable…', 'endpoint-enable', { type: 'enableCredentialEndpoint' }, false, !endpoint),
+      button('Rotate token…', 'endpoint-rotate', { type: 'rotateCredentialEndpointToken' }, true, !endpoint),
+    ),
+    h('vscode-divider'),
+    h('h3', {}, 'Updates'),
+    facts([['Update schedule', settingText(s, 'update.schedule')], ...updateFacts(g)]),
+    h('div', { class: 'row' }, button('Change schedule…', 'update-schedule', { type: 'setUpdateSchedule' }, true, !setting(s, 'update.schedule'))),
+    h('vscode-divider'),
     h('h3', {}, 'Proxy'),
-    facts([['Proxy', proxy.url ? `${proxy.url}${proxy.enabled === false ? ' (off)' : ''}` : 'none (direct connection)']]),
+    facts([['Proxy', proxy ? (proxy.value === null || proxy.value === '' ? 'none (direct connection)' : String(proxy.value)) : (proxyReported ?? `${NOT_REPORTED}; it cannot be changed from here`)]]),
+    h('div', { class: 'row' }, button('Set proxy…', 'proxy-set', { type: 'setProxy' }, true, !proxy), button('Clear', 'proxy-clear', { type: 'clearProxy' }, true, !proxy || proxy.value === null)),
   );
 }
 

@@ -7,6 +7,13 @@ import { copyGatewayKey } from './copyGatewayKey';
 import { copyValue } from './copyValue';
 import { createGateway } from './createGateway';
 import { encryptCredential } from './encryptCredential';
+import { exportCertificate } from './exportCertificate';
+import { importCertificate } from './importCertificate';
+import { newCertificate } from './newCertificate';
+import { rotateCredentialEndpointToken } from './rotateCredentialEndpointToken';
+import { setCredentialEndpoint } from './setCredentialEndpoint';
+import { setProxy } from './setProxy';
+import { setUpdateSchedule } from './setUpdateSchedule';
 import { openConfigurationManager } from './openConfigurationManager';
 import { refresh } from './refresh';
 import { regenerateGatewayKey } from './regenerateGatewayKey';
@@ -37,6 +44,13 @@ const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.regenerateGatewayKey': regenerateGatewayKey,
   'dmgw.registerWithKey': registerWithKey,
   'dmgw.signInToAzure': signInToAzure,
+  'dmgw.exportCertificate': exportCertificate,
+  'dmgw.importCertificate': importCertificate,
+  'dmgw.newCertificate': newCertificate,
+  'dmgw.rotateCredentialEndpointToken': rotateCredentialEndpointToken,
+  'dmgw.setCredentialEndpoint': setCredentialEndpoint,
+  'dmgw.setProxy': setProxy,
+  'dmgw.setUpdateSchedule': setUpdateSchedule,
 };
 
 export function registerCommands(context: vscode.ExtensionContext): void {

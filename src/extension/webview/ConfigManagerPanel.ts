@@ -4,14 +4,13 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
+import type { AgentSetting, ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
 import { gatewayOf } from '../../common/model/gateway';
 import { VERSION } from '../../common/version';
-import { firstLine } from '../agent/agentClient';
+import { firstLine, isUnknownCommand } from '../agent/agentClient';
 import { showCertificates } from '../agent/gatewayCertificate';
 import { ext } from '../extensionVariables';
 import { findFactoryDirs, readFactory } from '../factories';
-import { certificateAction } from './certificateActions';
 import { configManagerHtml } from './configManagerHtml';
 
 export class ConfigManagerPanel implements vscode.Disposable {
@@ -71,8 +70,15 @@ export class ConfigManagerPanel implements vscode.Disposable {
     for (const dir of await findFactoryDirs()) {
       for (const ls of readFactory(dir).linkedServices.values()) linkedServices.push({ factoryDir: dir, name: ls.name, type: String(ls.properties.type), gateway: gatewayOf(ls)?.name });
     }
+    let settings: ConfigManagerState['settings'];
+    try {
+      settings = { list: await ext.agent.json<AgentSetting[]>(['config', 'list', '--json'], { timeoutMs: 20_000 }) };
+    } catch (e) {
+      settings = { list: [], error: isUnknownCommand(e) ? 'this agent has no config command' : (e as Error).message };
+    }
     return {
       extensionVersion: VERSION,
+      settings,
       gateway: { status: g.status, error: g.error, checkedAt: g.checkedAt.toISOString() },
       certificates,
       linkedServices,
@@ -108,7 +114,22 @@ export class ConfigManagerPanel implements vscode.Disposable {
         case 'newCertificate':
         case 'importCertificate':
         case 'exportCertificate':
-          await certificateAction(m.type);
+        case 'rotateCredentialEndpointToken':
+        case 'setProxy':
+          await vscode.commands.executeCommand(`dmgw.${m.type}`);
+          await this.pushState();
+          return;
+        case 'enableCredentialEndpoint':
+        case 'disableCredentialEndpoint':
+          await vscode.commands.executeCommand('dmgw.setCredentialEndpoint', m.type === 'enableCredentialEndpoint' ? undefined : null);
+          await this.pushState();
+          return;
+        case 'setUpdateSchedule':
+          await vscode.commands.executeCommand('dmgw.setUpdateSchedule');
+          await this.pushState();
+          return;
+        case 'clearProxy':
+          await vscode.commands.executeCommand('dmgw.setProxy', null);
           await this.pushState();
           return;
         case 'testConnection':
