@@ -12,6 +12,11 @@ export const ExitCode = {
   Retryable: 3,
   /** Stopped by a signal or a cancel request; nothing was committed. */
   Cancelled: 4,
+  /**
+   * The host installed a new agent version and exited so that its launcher (`dmgw start`'s background process)
+   * starts it again from DMGW_HOME/versions/current. Anything else supervising `dmgw host` should simply restart it.
+   */
+  Updating: 75,
   /** An unexpected internal error (a bug): printed with a stack only under DMGW_DEBUG=1. */
   Internal: 70,
 } as const;

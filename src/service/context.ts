@@ -5,6 +5,7 @@ import type { FactoryStore } from './store/factories.js';
 import type { GatewayStore } from './store/gateways.js';
 import type { JobStore } from './store/jobs.js';
 import type { NodeStore } from './store/nodes.js';
+import type { ReleaseStore } from './store/releases.js';
 import type { ResourceStore } from './store/resources.js';
 import type { RunStore } from './store/runs.js';
 import type { Sql } from './store/sql.js';
@@ -17,6 +18,9 @@ export interface ServiceContext {
   nodes: NodeStore;
   runs: RunStore;
   jobs: JobStore;
+  releases: ReleaseStore;
+  /** Signs with the service's TLS private key (RSA-SHA256, base64): agent releases, verified by nodes against the pinned certificate. */
+  sign(message: string): string;
   wakeups: Wakeups;
   settings: ChannelSettings;
   /** How many times a job is tried (lease expiries and releases count) before its run fails. */

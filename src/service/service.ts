@@ -3,6 +3,7 @@
  * ARM routes, the gateway channel and the lease sweeper. The CLI (`dmgw service start`), the tests and the demo
  * all start it through here.
  */
+import { sign as cryptoSign } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { Router } from './http/router.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SETTINGS, type ServiceOptions } from './options.js';
 import { Wakeups } from './queue/wakeups.js';
 import { loadOrCreateAdminToken } from './secrets/adminToken.js';
+import { ReleaseStore } from './store/releases.js';
 import { loadOrCreateSealer } from './secrets/sealing.js';
 import { FactoryStore } from './store/factories.js';
 import { GatewayStore } from './store/gateways.js';
@@ -70,6 +72,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     nodes: new NodeStore(sql),
     runs: new RunStore(sql),
     jobs: new JobStore(sql),
+    releases: new ReleaseStore(sql),
+    sign: (message) => cryptoSign('sha256', Buffer.from(message), tls.keyPem).toString('base64'),
     wakeups: new Wakeups(),
     settings,
     maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

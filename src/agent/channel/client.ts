@@ -66,6 +66,19 @@ export class ChannelClient {
     return this.call(`/jobs/${jobId}/result`, r);
   }
 
+  /** GET of a channel path (an agent release) as bytes, over the same pinned connection. */
+  async download(path: string): Promise<Buffer> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.serviceUrl}${path}`, { method: 'GET', dispatcher: this.dispatcher, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    } catch (e) {
+      throw new ChannelFailure('unreachable', `cannot reach ${this.serviceUrl}: ${(e as Error).message}`);
+    }
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) throw new ChannelFailure(res.statusCode === 401 ? 'unauthorized' : 'rejected', `download of ${path}: HTTP ${res.statusCode}`, res.statusCode);
+    return bytes;
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }

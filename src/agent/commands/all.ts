@@ -10,6 +10,8 @@ import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
 import { hostCommand } from './host.js';
+import { launchCommand } from './launch.js';
+import { updateCommand } from './update.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { stopCommand } from './stop.js';
@@ -17,4 +19,4 @@ import { workerCommand } from './worker.js';
 import { testConnectionCommand } from './testConnection.js';
 import { validateCommand } from './validate.js';
 
-register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand, updateCommand, launchCommand);

@@ -1,6 +1,5 @@
 /** `dmgw host`: the gateway's host process in the foreground — what a service manager (systemd, launchd, a Windows service) runs. */
 import { parseArgs } from 'node:util';
-import { ExitCode } from '../../common/exitCodes.js';
 import { standardLogger, verboseFromEnv } from '../../common/log.js';
 import { GatewayHome } from '../config/home.js';
 import { checkSetting, parsePort, readSettings } from '../config/settings.js';
@@ -40,11 +39,10 @@ export const hostCommand: Command = {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     try {
-      await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal, credentialEndpoint: port === undefined ? undefined : { host: endpointHost, port } });
+      return await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal, credentialEndpoint: port === undefined ? undefined : { host: endpointHost, port } });
     } finally {
       log.close();
     }
-    return ExitCode.Ok;
   },
 };
 

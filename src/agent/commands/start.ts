@@ -23,12 +23,14 @@ export const startCommand: Command = {
     if (running) throw new DmgwError('HOST_RUNNING', `the host already runs (pid ${running})`, { file: home.root }, '`dmgw status` shows it; `dmgw stop` stops it');
     home.ensure(home.logsDir);
     const out = openSync(join(home.logsDir, 'host.out'), 'a', 0o600);
-    const child = spawn(process.execPath, [process.argv[1]!, 'host'], { env: io.env, cwd: home.root, detached: true, stdio: ['ignore', out, out] });
+    // The launcher runs the host from the newest verified version in DMGW_HOME/versions and restarts it after an update.
+    const launchedAt = new Date().toISOString();
+    const child = spawn(process.execPath, [process.argv[1]!, 'launch'], { env: io.env, cwd: home.root, detached: true, stdio: ['ignore', out, out] });
     child.unref();
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const st = readHostState(home);
-      if (st && st.pid === child.pid && st.status !== 'Starting') break;
+      if (st && st.startedAt >= launchedAt && st.pid === runningHostPid(home) && st.status !== 'Starting') break;
       if (!isAlive(child.pid!)) throw new DmgwError('HOST_FAILED', `the host exited at once; see ${join(home.logsDir, 'host.out')}`, { file: join(home.logsDir, 'host.out') });
       await sleep(100);
     }

@@ -9,6 +9,7 @@ import type { CredentialEndpointStatus } from '../credentialEndpoint/server.js';
 import { readHostState, type HostState } from '../host/hostState.js';
 import { runningHostPid } from '../host/lock.js';
 import { write, type Command } from './command.js';
+import { updateReport, type UpdateReport } from './update.js';
 
 export interface GatewayStatusReport {
   home: string;
@@ -28,6 +29,8 @@ export interface GatewayStatusReport {
   runningJobs: HostState['runningJobs'];
   /** The running host's endpoint; from the settings (listening: false) when no host runs. */
   credentialEndpoint: CredentialEndpointStatus;
+  /** The running host's agent version, what DMGW_HOME/versions holds, and the update schedule. */
+  update: UpdateReport;
 }
 
 export function gatewayStatus(home: GatewayHome): GatewayStatusReport {
@@ -49,8 +52,17 @@ export function gatewayStatus(home: GatewayHome): GatewayStatusReport {
     lastContactAt: live?.lastContactAt,
     concurrentJobsLimit: live?.concurrentJobsLimit,
     runningJobs: live?.runningJobs ?? [],
+    update: safeUpdateReport(home),
     credentialEndpoint: live ? (live.credentialEndpoint ?? { enabled: false, listening: false }) : configuredEndpoint(home),
   };
+}
+
+function safeUpdateReport(home: GatewayHome): UpdateReport {
+  try {
+    return updateReport(home);
+  } catch (e) {
+    return { schedule: `(invalid: ${(e as Error).message})`, bundled: VERSION };
+  }
 }
 
 function configuredEndpoint(home: GatewayHome): CredentialEndpointStatus {
@@ -79,7 +91,8 @@ export const statusCommand: Command = {
       `host:          ${s.host.running ? `running (pid ${s.host.pid})` : 'not running'}`,
       `registered:    ${s.registered ? 'yes' : 'no — run `dmgw register KEY`'}`,
       ...(s.registered ? [`service:       ${s.serviceUrl}`, `factory:       ${s.factory}`, `gateway:       ${s.gateway}`, `node:          ${s.node}`] : []),
-      `version:       ${s.version}`,
+      `version:       ${s.update.hostVersion ?? s.version}${s.update.installed ? ` (installed update ${s.update.installed})` : ''}`,
+      `updates:       ${s.update.schedule}${s.update.nextWindow ? ` (next window ${s.update.nextWindow})` : ''}`,
       ...(s.lastContactAt ? [`last contact:  ${s.lastContactAt}`] : []),
       ...(s.concurrentJobsLimit ? [`job limit:     ${s.concurrentJobsLimit}`] : []),
       `credential endpoint: ${s.credentialEndpoint.enabled ? `https://${s.credentialEndpoint.host}:${s.credentialEndpoint.port} (${s.credentialEndpoint.listening ? 'listening' : 'not listening'})` : 'off'}${s.credentialEndpoint.message ? ` (${s.credentialEndpoint.message})` : ''}`,

@@ -6,12 +6,14 @@ import { jittered, sleep } from './backoff.js';
 import type { Connection } from './connection.js';
 import type { HostStateWriter } from './hostState.js';
 import type { Supervisor } from './supervisor.js';
+import type { Updater } from '../update/updater.js';
 
-export async function heartbeats(conn: Connection, supervisor: Supervisor, state: HostStateWriter, log: Logger, signal: AbortSignal): Promise<void> {
+export async function heartbeats(conn: Connection, supervisor: Supervisor, state: HostStateWriter, log: Logger, signal: AbortSignal, updater?: Updater): Promise<void> {
   while (!signal.aborted) {
     if (conn.client && state.state.status !== 'NeedRegistration') {
       try {
-        const r = await conn.client.heartbeat({ machine: machineInfo(), runningJobs: supervisor.running().map((j) => j.jobId), cpuPercent: cpuPercent(), availableMemoryMb: availableMemoryMb() });
+        const r = await conn.client.heartbeat({ machine: machineInfo(), runningJobs: supervisor.running().map((j) => j.jobId), cpuPercent: cpuPercent(), availableMemoryMb: availableMemoryMb(), upgradingTo: updater?.upgradingTo });
+        updater?.consider(r.update);
         conn.settings = r.settings;
         supervisor.limit = r.concurrentJobsLimit;
         const reached = state.state.status === 'Starting' || state.state.status === 'Offline';

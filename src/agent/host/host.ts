@@ -14,6 +14,8 @@ import { HostStateWriter } from './hostState.js';
 import { listen } from './listener.js';
 import { acquireHostLock } from './lock.js';
 import { Supervisor } from './supervisor.js';
+import { ExitCode } from '../../common/exitCodes.js';
+import { Updater } from '../update/updater.js';
 
 export interface HostOptions {
   home: GatewayHome;
@@ -26,7 +28,8 @@ export interface HostOptions {
   credentialEndpoint?: { host: string; port: number };
 }
 
-export async function runHost(o: HostOptions): Promise<void> {
+/** Resolves with the exit code for the launcher: Ok, or Updating when a new agent version was installed. */
+export async function runHost(o: HostOptions): Promise<number> {
   const release = acquireHostLock(o.home);
   const state = new HostStateWriter(o.home);
   const endpoint = o.credentialEndpoint && new CredentialEndpoint(o.home, o.credentialEndpoint.host, o.credentialEndpoint.port, o.log.child('credential-endpoint'), (s) => state.update({ credentialEndpoint: s }));
@@ -46,14 +49,18 @@ export async function runHost(o: HostOptions): Promise<void> {
     const supervisor = new Supervisor({ client: () => conn.current(), home: o.home, workerCommand: o.workerCommand, env: o.env, log: o.log.child('job'), stallMs: stallSeconds * 1000 }, () =>
       state.update({ runningJobs: supervisor.running() }),
     );
-    const loops = Promise.all([listen(conn, supervisor, state, o.log.child('listener'), o.signal), heartbeats(conn, supervisor, state, o.log.child('heartbeat'), o.signal)]);
+    const updating = new AbortController();
+    const signal = AbortSignal.any([o.signal, updating.signal]);
+    const updater = new Updater({ home: o.home, conn, supervisor, state, log: o.log.child('update'), exit: () => updating.abort() });
+    const loops = Promise.all([listen(conn, supervisor, state, o.log.child('listener'), signal), heartbeats(conn, supervisor, state, o.log.child('heartbeat'), signal, updater)]);
     await loops;
-    state.update({ status: 'Stopping' });
+    if (!updating.signal.aborted) state.update({ status: 'Stopping' });
     o.log.info('stopping: releasing running jobs');
     await supervisor.abandonAll('the host is stopping', true);
     await conn.client?.close().catch(() => undefined);
     await endpoint?.close();
-    state.update({ status: 'Stopped', runningJobs: [] });
+    state.update({ status: updating.signal.aborted ? 'Upgrading' : 'Stopped', runningJobs: [] });
+    return updating.signal.aborted ? ExitCode.Updating : ExitCode.Ok;
   } finally {
     release();
   }

@@ -8,8 +8,8 @@ import { VERSION } from '../../common/version.js';
 import type { GatewayHome } from '../config/home.js';
 import type { CredentialEndpointStatus } from '../credentialEndpoint/server.js';
 
-/** Online: talking to the service; Offline: cannot reach it (backing off); NeedRegistration: no valid credential. */
-export type HostStatus = 'Starting' | 'Online' | 'Offline' | 'NeedRegistration' | 'Stopping' | 'Stopped';
+/** Online: talking to the service; Offline: cannot reach it (backing off); NeedRegistration: no valid credential; Upgrading: installing a new agent version. */
+export type HostStatus = 'Starting' | 'Online' | 'Offline' | 'NeedRegistration' | 'Upgrading' | 'Stopping' | 'Stopped';
 
 export interface RunningJob {
   jobId: string;

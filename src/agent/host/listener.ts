@@ -42,7 +42,7 @@ export async function listen(conn: Connection, supervisor: Supervisor, state: Ho
       conn.settings = r.settings;
       supervisor.limit = r.concurrentJobsLimit;
       if (state.state.status !== 'Online') log.info('connected to the factory service');
-      state.update({ status: 'Online', message: undefined, lastContactAt: new Date().toISOString(), concurrentJobsLimit: r.concurrentJobsLimit });
+      state.update({ ...(state.state.status === 'Upgrading' ? {} : { status: 'Online', message: undefined }), lastContactAt: new Date().toISOString(), concurrentJobsLimit: r.concurrentJobsLimit });
       for (const job of r.jobs) supervisor.start(job);
     } catch (e) {
       if (signal.aborted) break;

@@ -19,8 +19,25 @@ export class Supervisor {
     private readonly onChange: () => void,
   ) {}
 
+  private draining = false;
+
   free(): number {
-    return Math.max(0, this.limit - this.runs.size);
+    return this.draining ? 0 : Math.max(0, this.limit - this.runs.size);
+  }
+
+  /** Takes no new work (an update is waiting); running jobs go on. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  resume(): void {
+    this.draining = false;
+    this.events.emit('slot');
+  }
+
+  /** Resolves once no job runs. */
+  async idle(): Promise<void> {
+    while (this.runs.size) await Promise.all([...this.runs.values()].map((r) => r.done));
   }
 
   running(): RunningJob[] {

@@ -4,6 +4,7 @@
  * credential>`. docs/GATEWAY-PROTOCOL.md describes the exchange; these types are its single source.
  */
 import type { RunEvent } from '../events.js';
+import type { AgentUpdateOffer } from './agentRelease.js';
 
 export const CHANNEL_PREFIX = '/gateway/v1';
 
@@ -110,12 +111,16 @@ export interface HeartbeatRequest {
   runningJobs: string[];
   cpuPercent: number;
   availableMemoryMb: number;
+  /** Set while the node installs this agent version (ARM shows the node as Upgrading). */
+  upgradingTo?: string;
 }
 
 export interface HeartbeatResponse {
   settings: ChannelSettings;
   concurrentJobsLimit: number;
   status: string;
+  /** The newest agent release, when the node runs another version. */
+  update?: AgentUpdateOffer;
 }
 
 /** Error body for every non-2xx answer, as ARM shapes them. */

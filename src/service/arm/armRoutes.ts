@@ -1,6 +1,7 @@
 /** Every Azure Resource Manager route of the service (Microsoft.DataFactory, api-version 2018-06-01; the subscription list, 2022-12-01). */
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
+import { agentReleaseRoutes } from './agentReleaseRoutes.js';
 import { childRoutes } from './childRoutes.js';
 import { factoryRoutes } from './factoryRoutes.js';
 import { integrationRuntimeRoutes } from './integrationRuntimeRoutes.js';
@@ -15,5 +16,6 @@ export function armRoutes(router: Router, ctx: ServiceContext): Router {
   integrationRuntimeRoutes(router, ctx);
   nodeRoutes(router, ctx);
   runRoutes(router, ctx);
+  agentReleaseRoutes(router, ctx);
   return router;
 }

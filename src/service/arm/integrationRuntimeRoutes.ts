@@ -57,7 +57,8 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
     const nodes = await ctx.nodes.list(gateway.id);
     const leased = await ctx.jobs.leasedByNode(gateway.id);
     const state = gatewayState(nodes, ctx.settings);
-    return { status: 200, body: irStatusJson(f.name, ir.name, gateway, state, nodes.map((n) => nodeJson(n, ctx.settings, leased.get(n.id) ?? 0)), ctx.publicUrl) };
+    const latest = (await ctx.releases.latest())?.version ?? VERSION;
+    return { status: 200, body: irStatusJson(f.name, ir.name, gateway, state, nodes.map((n) => nodeJson(n, ctx.settings, leased.get(n.id) ?? 0, latest)), ctx.publicUrl, latest) };
   });
   router.add('POST', `${ITEM}/listAuthKeys`, async ({ params }) => {
     const f = await factoryOf(ctx, params);

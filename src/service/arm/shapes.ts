@@ -1,5 +1,6 @@
 /** JSON bodies in the shapes of the Data Factory 2018-06-01 REST API (what @azure/arm-datafactory deserializes). */
 import type { ChannelSettings } from '../../common/gateway/protocol.js';
+import { compareVersions } from '../../common/gateway/agentRelease.js';
 import { VERSION } from '../../common/version.js';
 import type { FactoryRow } from '../store/factories.js';
 import type { GatewayRow } from '../store/gateways.js';
@@ -46,14 +47,15 @@ function maskSecureStrings(v: unknown): Record<string, unknown> {
   return walk(v) as Record<string, unknown>;
 }
 
-export function nodeJson(n: NodeRow, s: ChannelSettings, running: number): Record<string, unknown> {
+export function nodeJson(n: NodeRow, s: ChannelSettings, running: number, latestVersion = VERSION): Record<string, unknown> {
+  const status = nodeStatus(n, s);
   return {
     nodeName: n.name,
     machineName: n.machine.machineName,
     hostServiceUri: '',
-    status: nodeStatus(n, s),
+    status: n.upgrading_to && status === 'Online' ? 'Upgrading' : status,
     capabilities: { serviceBusConnected: 'True', httpsPortEnabled: 'False', credentialInSync: 'True', connectedToResourceManager: 'True', nodeEnabled: 'True' },
-    versionStatus: n.machine.version === VERSION ? 'UpToDate' : 'Expiring',
+    versionStatus: n.machine.version === latestVersion ? 'UpToDate' : 'UpdateAvailable',
     version: n.machine.version,
     registerTime: iso(n.registered_at),
     lastConnectTime: iso(n.last_seen_at),
@@ -68,7 +70,10 @@ export function nodeJson(n: NodeRow, s: ChannelSettings, running: number): Recor
   };
 }
 
-export function irStatusJson(factoryName: string, irName: string, g: GatewayRow, state: string, nodes: Record<string, unknown>[], publicUrl: string): Record<string, unknown> {
+export function irStatusJson(factoryName: string, irName: string, g: GatewayRow, state: string, nodes: Record<string, unknown>[], publicUrl: string, latestVersion = VERSION): Record<string, unknown> {
+  const behind = nodes.some((n) => n.version !== latestVersion);
+  // ADF: the version the nodes run; when they differ, the oldest (what still has to be updated)
+  const running = nodes.map((n) => String(n.version)).sort((a, b) => compareVersions(a, b))[0] ?? latestVersion;
   return {
     name: irName,
     properties: {
@@ -79,13 +84,16 @@ export function irStatusJson(factoryName: string, irName: string, g: GatewayRow,
         createTime: iso(g.created_at),
         taskQueueId: g.id,
         internalChannelEncryption: 'SslEncrypted',
-        version: VERSION,
+        version: running,
         nodes,
         autoUpdate: g.auto_update,
         updateDelayOffset: g.update_delay_offset ?? undefined,
-        versionStatus: 'UpToDate',
-        latestVersion: VERSION,
-        pushedVersion: VERSION,
+        versionStatus: behind ? 'UpdateAvailable' : 'UpToDate',
+        latestVersion,
+        pushedVersion: latestVersion,
+        // an ARM upgrade is installed as soon as the nodes have no job running; otherwise each node's schedule decides
+        scheduledUpdateDate: g.upgrade_requested_at && behind ? iso(g.upgrade_requested_at) : undefined,
+        autoUpdateETA: g.upgrade_requested_at && behind ? iso(g.upgrade_requested_at) : undefined,
         serviceUrls: [publicUrl],
         capabilities: { serviceBusConnected: 'True', credentialInSync: 'True' },
         links: [],

@@ -2,6 +2,7 @@
 import { CHANNEL_PREFIX } from '../../common/gateway/protocol.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
+import { sendAgentBundle } from './agentUpdate.js';
 import { heartbeat } from './heartbeat.js';
 import { renewLease, reportEvents, reportResult } from './jobReports.js';
 import { poll } from './poll.js';
@@ -20,5 +21,6 @@ export function channelRoutes(router: Router, ctx: ServiceContext): Router {
   router.add('POST', `${p}/jobs/{jobId}/lease`, async ({ req, params }) => ({ status: 200, body: await renewLease(ctx, req, params.jobId!) }));
   router.add('POST', `${p}/jobs/{jobId}/events`, async ({ req, params }) => ({ status: 200, body: await reportEvents(ctx, req, params.jobId!) }));
   router.add('POST', `${p}/jobs/{jobId}/result`, async ({ req, params }) => ({ status: 200, body: await reportResult(ctx, req, params.jobId!) }));
+  router.add('GET', `${p}/agent/{version}`, async ({ req, res, params }) => sendAgentBundle(ctx, req, res, params.version!));
   return router;
 }

@@ -5,6 +5,7 @@ import { badRequest } from '../http/httpError.js';
 import { readJson } from '../http/json.js';
 import type { ServiceContext } from '../context.js';
 import { nodeStatus } from '../status/nodeStatus.js';
+import { updateOffer } from './agentUpdate.js';
 import { authenticateNode } from './nodeAuth.js';
 
 export async function heartbeat(ctx: ServiceContext, req: IncomingMessage): Promise<HeartbeatResponse> {
@@ -16,6 +17,10 @@ export async function heartbeat(ctx: ServiceContext, req: IncomingMessage): Prom
     runningJobs: Array.isArray(b.runningJobs) ? b.runningJobs.length : 0,
     cpuPercent: Number(b.cpuPercent ?? 0),
     availableMemoryMb: Number(b.availableMemoryMb ?? 0),
+    upgradingTo: typeof b.upgradingTo === 'string' ? b.upgradingTo : null,
   });
-  return { settings: ctx.settings, concurrentJobsLimit: node.concurrent_jobs_limit, status: nodeStatus({ seen_ago: 0, credential_valid: true }, ctx.settings) };
+  const update = await updateOffer(ctx, node, b.machine.version);
+  // A requested upgrade is done once every node of the gateway runs the newest release.
+  if (!update) await ctx.gateways.upgradeDone(node.gateway_id, b.machine.version);
+  return { settings: ctx.settings, concurrentJobsLimit: node.concurrent_jobs_limit, status: nodeStatus({ seen_ago: 0, credential_valid: true }, ctx.settings), ...(update ? { update } : {}) };
 }

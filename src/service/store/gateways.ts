@@ -69,6 +69,15 @@ export class GatewayStore {
     await this.sql.query('update gateways set upgrade_requested_at = now() where id = $1', [id]);
   }
 
+  /** Clears a requested upgrade once no node of the gateway runs anything but `version` (the newest release). */
+  async upgradeDone(id: string, version: string): Promise<void> {
+    await this.sql.query(
+      `update gateways g set upgrade_requested_at = null where g.id = $1 and g.upgrade_requested_at is not null
+         and not exists (select 1 from nodes n where n.gateway_id = g.id and n.machine->>'version' <> $2)`,
+      [id, version],
+    );
+  }
+
   async delete(id: string): Promise<void> {
     await this.sql.query('delete from gateways where id = $1', [id]);
   }

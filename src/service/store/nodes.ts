@@ -26,6 +26,8 @@ export interface NodeRow {
   registered_at: Date;
   last_seen_at: Date;
   last_heartbeat_at: Date | null;
+  /** The agent version the node is installing (it said so in its heartbeat), or null. */
+  upgrading_to: string | null;
   /** seconds since last_seen_at */
   seen_ago: number;
   /** false when the key it was issued under has been regenerated */
@@ -68,10 +70,10 @@ export class NodeStore {
     await this.sql.query('update nodes set last_seen_at = now() where id = $1', [id]);
   }
 
-  async heartbeat(id: string, h: { machine: MachineInfo; runningJobs: number; cpuPercent: number; availableMemoryMb: number }): Promise<void> {
+  async heartbeat(id: string, h: { machine: MachineInfo; runningJobs: number; cpuPercent: number; availableMemoryMb: number; upgradingTo?: string | null }): Promise<void> {
     await this.sql.query(
-      `update nodes set machine = $2, running_jobs = $3, cpu_percent = $4, available_memory_mb = $5, last_heartbeat_at = now(), last_seen_at = now() where id = $1`,
-      [id, JSON.stringify(h.machine), h.runningJobs, h.cpuPercent, Math.round(h.availableMemoryMb)],
+      `update nodes set machine = $2, running_jobs = $3, cpu_percent = $4, available_memory_mb = $5, upgrading_to = $6, last_heartbeat_at = now(), last_seen_at = now() where id = $1`,
+      [id, JSON.stringify(h.machine), h.runningJobs, h.cpuPercent, Math.round(h.availableMemoryMb), h.upgradingTo ?? null],
     );
   }
 

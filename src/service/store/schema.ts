@@ -112,6 +112,15 @@ create table if not exists jobs (
 );
 create index if not exists jobs_queue on jobs (gateway_id, status, enqueued_at);
 create index if not exists jobs_leases on jobs (status, lease_expires_at);
+create table if not exists agent_releases (
+  version text primary key,
+  sha256 text not null,
+  signature text not null,
+  size int not null,
+  bundle bytea not null,
+  published_at timestamptz not null default now()
+);
+alter table nodes add column if not exists upgrading_to text;
 `;
 
 export async function migrate(sql: Sql): Promise<void> {
