@@ -14,7 +14,8 @@ export async function runExtensionTests({ url, extensionPath, testsPath, workspa
   const target = `${base.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage();
+    // Clipboard access: the suites read back what Copy commands put there.
+    const page = await browser.newPage({ permissions: ['clipboard-read', 'clipboard-write'] });
     // Extension-host console output reaches the page console as ['%c LEVEL', css, fmt, ...args]: re-format it in order.
     let chain = Promise.resolve();
     page.on('console', (m) => {

@@ -139,7 +139,15 @@ export async function runUiChecks({ url, workspace, factory, out, gatewayKey, lo
       await shot('config-manager-home');
       await web.locator('vscode-tab-header[data-tab=settings]').click();
       await web.locator('text=Thumbprint (SHA-256)').waitFor({ timeout: 15_000 });
+      // What the agent reports, verbatim: the endpoint is off here; no proxy setting exists yet, so its edit is disabled.
+      const enabled = await web.locator('dd[data-fact="Enabled"]').innerText();
+      if (enabled !== 'no') throw new Error(`credential endpoint Enabled shows ${JSON.stringify(enabled)}`);
+      if (!/not reported by the agent/.test(await web.locator('dd[data-fact="Proxy"]').innerText())) throw new Error('the proxy line does not say the agent reports none');
+      if ((await web.locator('#proxy-set').getAttribute('disabled')) === null) throw new Error('Set proxy is enabled without an agent proxy setting');
+      await web.locator('#endpoint-enable').scrollIntoViewIfNeeded();
       await shot('config-manager-settings');
+      await web.locator('#proxy-set').scrollIntoViewIfNeeded();
+      await shot('config-manager-settings-updates-proxy');
       await web.locator('vscode-tab-header[data-tab=diagnostics]').click();
       await web.locator('#test-connection').click();
       await web.locator('#test-result').waitFor({ timeout: 60_000 });

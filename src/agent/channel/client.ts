@@ -17,6 +17,7 @@ import {
   type RegisterResponse,
   type ResultRequest,
 } from '../../common/gateway/protocol.js';
+import { explainConnectionError } from '../proxy/proxyErrors.js';
 
 export type FailureKind = 'unauthorized' | 'leaseLost' | 'rejected' | 'unavailable' | 'unreachable';
 
@@ -72,7 +73,7 @@ export class ChannelClient {
     try {
       res = await request(`${this.serviceUrl}${path}`, { method: 'GET', dispatcher: this.dispatcher, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
     } catch (e) {
-      throw new ChannelFailure('unreachable', `cannot reach ${this.serviceUrl}: ${(e as Error).message}`);
+      throw new ChannelFailure('unreachable', `cannot reach ${this.serviceUrl}: ${explainConnectionError(e)}`);
     }
     const bytes = Buffer.from(await res.body.arrayBuffer());
     if (res.statusCode !== 200) throw new ChannelFailure(res.statusCode === 401 ? 'unauthorized' : 'rejected', `download of ${path}: HTTP ${res.statusCode}`, res.statusCode);
@@ -94,7 +95,7 @@ export class ChannelClient {
         signal,
       });
     } catch (e) {
-      throw new ChannelFailure('unreachable', `cannot reach ${this.serviceUrl}: ${(e as Error).message}`);
+      throw new ChannelFailure('unreachable', `cannot reach ${this.serviceUrl}: ${explainConnectionError(e)}`);
     }
     let text: string;
     try {

@@ -14,15 +14,19 @@ import type { GatewayHome } from '../config/home.js';
 import { ChannelClient, ChannelFailure } from './client.js';
 import { machineInfo } from './machine.js';
 import { writeRegistration } from './registration.js';
-import { channelDispatcher, fetchPinnedCertificate, proxyFromEnv } from './trust.js';
+import { clearProxy, describeProxy, resolveProxy, saveProxy, DIRECT } from '../proxy/proxySettings.js';
+import { channelDispatcher, fetchPinnedCertificate } from './trust.js';
 
 export interface JoinResult extends RegisterResponse {
   serviceUrl: string;
   certificateThumbprint: string;
   createdCertificate: boolean;
+  /** the proxy registration went through, as messages name it */
+  proxy?: string;
 }
 
-export async function joinGateway(home: GatewayHome, keyText: string, opts: { nodeName?: string; env?: NodeJS.ProcessEnv } = {}): Promise<JoinResult> {
+/** `opts.proxy` is `--proxy`: a URL (used, and stored in the home for the host once registered) or `direct`. */
+export async function joinGateway(home: GatewayHome, keyText: string, opts: { nodeName?: string; env?: NodeJS.ProcessEnv; proxy?: string } = {}): Promise<JoinResult> {
   registerSecret(keyText.trim());
   const key = parseGatewayKey(keyText);
   registerSecret(key.secret);
@@ -33,7 +37,7 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
     store.install(newCertificate());
     cert = store.require();
   }
-  const proxy = proxyFromEnv(opts.env ?? process.env);
+  const proxy = await resolveProxy(home, opts.env ?? process.env, opts.proxy);
   const servicePem = key.fingerprint ? await fetchPinnedCertificate(key.url, key.fingerprint, proxy) : undefined;
   const client = new ChannelClient(key.url, channelDispatcher({ certificatePem: servicePem, fingerprint: key.fingerprint }, proxy));
   const nodeName = opts.nodeName ?? hostname().split('.')[0]!.replace(/[^A-Za-z0-9_.-]/g, '-');
@@ -43,7 +47,7 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
   } catch (e) {
     if (e instanceof ChannelFailure) {
       if (e.kind === 'unauthorized') throw new DmgwError('KEY_REJECTED', `the service refused the key: ${e.message}`, { field: 'key' }, 'get a current key (`dmgw gateway keys NAME`); regenerating a key invalidates the old one');
-      throw new DmgwError('REGISTER_FAILED', `registration failed: ${e.message}`, { field: 'key' }, e.kind === 'unreachable' ? 'check outbound HTTPS to the service and the proxy settings' : undefined);
+      throw new DmgwError('REGISTER_FAILED', `registration failed${proxy ? ` through the proxy ${describeProxy(proxy)}` : ''}: ${e.message}`, { field: 'key' }, e.kind === 'unreachable' ? 'check outbound HTTPS to the service and the proxy settings (`dmgw proxy show`)' : undefined);
     }
     throw e;
   } finally {
@@ -67,5 +71,7 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
     r.token,
     cert.certPem,
   );
-  return { ...r, serviceUrl: key.url, certificateThumbprint: cert.info.thumbprint, createdCertificate };
+  if (opts.proxy === DIRECT) clearProxy(home);
+  else if (proxy && opts.proxy !== undefined) await saveProxy(home, proxy);
+  return { ...r, serviceUrl: key.url, certificateThumbprint: cert.info.thumbprint, createdCertificate, proxy: proxy ? describeProxy(proxy) : undefined };
 }

@@ -4,13 +4,17 @@
  * then on every connection trusts exactly that certificate (`ca`) and checks the fingerprint again instead of the
  * host name (`checkServerIdentity`) — so a self-signed service is pinned, and a moved host name still works. A key
  * without a fingerprint means a publicly trusted service: the system's CAs and normal host name checks apply.
- * A proxy (HTTPS_PROXY / DMGW_PROXY) goes through undici's ProxyAgent with the same TLS settings for the tunnel.
+ * A proxy (proxy/proxySettings.ts) goes through undici's ProxyAgent with the same TLS settings for the tunnel; its
+ * credentials travel as a Proxy-Authorization header, never in a URL that an error message could echo.
  */
 import type { PeerCertificate } from 'node:tls';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { createHash, X509Certificate } from 'node:crypto';
 import { DmgwError } from '../../common/errors.js';
 import { CHANNEL_PREFIX } from '../../common/gateway/protocol.js';
+import { registerSecret } from '../../common/redact.js';
+import { explainConnectionError } from '../proxy/proxyErrors.js';
+import { describeProxy, type ProxySettings } from '../proxy/proxySettings.js';
 
 export interface ServiceTrust {
   /** The pinned certificate (PEM); absent for a publicly trusted service. */
@@ -18,14 +22,15 @@ export interface ServiceTrust {
   fingerprint?: string;
 }
 
-export interface ProxySettings {
-  url: string;
-}
+export type { ProxySettings };
 
-/** The proxy hook: environment first (DMGW_PROXY, then HTTPS_PROXY); a settings file can feed this later. */
-export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
-  const url = env.DMGW_PROXY || env.HTTPS_PROXY || env.https_proxy;
-  return url ? { url } : undefined;
+function proxyAgent(proxy: ProxySettings, requestTls: Record<string, unknown>, extra: Record<string, unknown> = {}): ProxyAgent {
+  let token: string | undefined;
+  if (proxy.username !== undefined) {
+    token = `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}`;
+    registerSecret(token.slice(6));
+  }
+  return new ProxyAgent({ uri: proxy.url, ...(token ? { token } : {}), requestTls, ...extra });
 }
 
 const normal = (fp: string) => fp.replace(/:/g, '').toUpperCase();
@@ -48,7 +53,7 @@ export function channelDispatcher(trust: ServiceTrust, proxy?: ProxySettings): D
   const tls = tlsOptions(trust);
   // A poll is held up to ~25 s by the service; anything much longer means the connection is dead.
   const timeouts = { headersTimeout: 70_000, bodyTimeout: 70_000 };
-  if (proxy) return new ProxyAgent({ uri: proxy.url, requestTls: tls, ...timeouts });
+  if (proxy) return proxyAgent(proxy, tls, timeouts);
   return new Agent({ connect: tls, keepAliveTimeout: 30_000, ...timeouts });
 }
 
@@ -57,14 +62,15 @@ export function channelDispatcher(trust: ServiceTrust, proxy?: ProxySettings): D
  * itself cannot verify anything (that is what it is for); the fingerprint comparison is the check.
  */
 export async function fetchPinnedCertificate(serviceUrl: string, fingerprint: string, proxy?: ProxySettings): Promise<string> {
-  const insecure = proxy ? new ProxyAgent({ uri: proxy.url, requestTls: { rejectUnauthorized: false } }) : new Agent({ connect: { rejectUnauthorized: false } });
+  const insecure = proxy ? proxyAgent(proxy, { rejectUnauthorized: false }) : new Agent({ connect: { rejectUnauthorized: false } });
   let pem: string;
   try {
     const res = await request(`${serviceUrl}${CHANNEL_PREFIX}/certificate`, { dispatcher: insecure, headersTimeout: 15_000, bodyTimeout: 15_000 });
     pem = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   } catch (e) {
-    throw new DmgwError('SERVICE_UNREACHABLE', `cannot reach the factory service at ${serviceUrl} (${(e as Error).message})`, { field: 'key.url' }, 'check the network path (outbound HTTPS) and proxy settings (HTTPS_PROXY / DMGW_PROXY)');
+    const via = proxy ? ` through the proxy ${describeProxy(proxy)}` : '';
+    throw new DmgwError('SERVICE_UNREACHABLE', `cannot reach the factory service at ${serviceUrl}${via}: ${explainConnectionError(e)}`, { field: 'key.url' }, proxy ? 'check the proxy (`dmgw proxy show`; --proxy direct connects without one)' : 'check the network path (outbound HTTPS); behind a proxy: --proxy URL, DMGW_PROXY or HTTPS_PROXY');
   } finally {
     await insecure.close();
   }

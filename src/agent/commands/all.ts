@@ -6,6 +6,7 @@ import { encryptCommand } from './encrypt.js';
 import { gatewayCommand } from './gateway.js';
 import { register } from './index.js';
 import { pipelineCommand } from './pipeline.js';
+import { proxyCommand } from './proxy.js';
 import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
 import { serviceCommand } from './service.js';
@@ -19,4 +20,4 @@ import { workerCommand } from './worker.js';
 import { testConnectionCommand } from './testConnection.js';
 import { validateCommand } from './validate.js';
 
-register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand, updateCommand, launchCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, proxyCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand, updateCommand, launchCommand);

@@ -4,10 +4,11 @@ import { standardLogger, verboseFromEnv } from '../../common/log.js';
 import { GatewayHome } from '../config/home.js';
 import { checkSetting, parsePort, readSettings } from '../config/settings.js';
 import { runHost } from '../host/host.js';
+import { storeProxyFlag } from '../proxy/proxySettings.js';
 import type { Command } from './command.js';
 
 const usage = `Usage:
-  dmgw host [--verbose] [--credential-endpoint [PORT]] [--credential-endpoint-host ADDRESS]
+  dmgw host [--verbose] [--proxy URL|direct] [--credential-endpoint [PORT]] [--credential-endpoint-host ADDRESS]
       Runs the gateway host in the foreground: polls the factory service for jobs (outbound HTTPS only; it listens
       on no port), runs each in its own worker process (at most the node's concurrentJobsLimit at once), renews
       their leases and reports their progress, and sends heartbeats. One host per gateway home (DMGW_HOME).
@@ -15,6 +16,9 @@ const usage = `Usage:
       until \`dmgw register\` is run again). SIGTERM or Ctrl-C stops it; running jobs are released to other nodes.
       Logs go to DMGW_HOME/logs/dmgw.log (and stderr with --verbose). Worker stall limit: DMGW_WORKER_STALL_SECONDS
       (default 600).
+      --proxy URL reaches the service through an HTTP proxy (CONNECT) and stores it in the home for later starts
+      (its password encrypted for the gateway certificate); \`direct\` goes without. Otherwise: DMGW_PROXY, the stored
+      proxy (\`dmgw proxy set\`), HTTPS_PROXY.
       --credential-endpoint [PORT] also serves the credential endpoint (HTTPS with the gateway certificate; default
       port: the credentialEndpoint.port setting, else 8060) on 127.0.0.1, or on --credential-endpoint-host (a LAN
       address: opening it is a decision). \`dmgw config set credentialEndpoint.port 8060\` turns it on for good.
@@ -25,7 +29,7 @@ export const hostCommand: Command = {
   summary: 'run the gateway host in the foreground (what a service manager runs)',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({ args: optionalValue(args, '--credential-endpoint'), options: { verbose: { type: 'boolean' }, 'credential-endpoint': { type: 'string' }, 'credential-endpoint-host': { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args: optionalValue(args, '--credential-endpoint'), options: { verbose: { type: 'boolean' }, proxy: { type: 'string' }, 'credential-endpoint': { type: 'string' }, 'credential-endpoint-host': { type: 'string' } }, strict: true });
     const home = GatewayHome.resolve({ env: io.env });
     const settings = readSettings(home);
     const flag = values['credential-endpoint'];
@@ -33,13 +37,14 @@ export const hostCommand: Command = {
     const hostFlag = values['credential-endpoint-host'];
     const endpointHost = hostFlag === undefined ? settings['credentialEndpoint.host'] : String(checkSetting('credentialEndpoint.host', hostFlag));
     home.ensure(home.logsDir);
+    if (values.proxy !== undefined) await storeProxyFlag(home, values.proxy);
     const log = standardLogger({ stream: io.stderr, verbose: values.verbose || verboseFromEnv(io.env), file: home.logFile, component: 'host' });
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     try {
-      return await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal, credentialEndpoint: port === undefined ? undefined : { host: endpointHost, port } });
+      return await runHost({ home, env: io.env, log, workerCommand: [process.execPath, process.argv[1]!], signal: controller.signal, proxy: values.proxy, credentialEndpoint: port === undefined ? undefined : { host: endpointHost, port } });
     } finally {
       log.close();
     }

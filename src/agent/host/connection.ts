@@ -1,39 +1,57 @@
 /**
  * The host's current link to its service: the registration it was built from and a client holding the node
- * credential. Reloaded when `dmgw register` rewrites the registration (after a regenerated key, or a move to
- * another service), which is how a node in NeedRegistration comes back without a restart.
+ * credential, through the proxy if one is set. Reloaded when `dmgw register` rewrites the registration (after a
+ * regenerated key, or a move to another service) — how a node in NeedRegistration comes back without a restart —
+ * and when `dmgw proxy set|clear` rewrites the stored proxy.
  */
+import { statSync } from 'node:fs';
 import type { ChannelSettings } from '../../common/gateway/protocol.js';
 import { ChannelClient } from '../channel/client.js';
 import { nodeToken, readRegistration, registrationStamp, type Registration } from '../channel/registration.js';
-import { channelDispatcher, proxyFromEnv } from '../channel/trust.js';
+import { channelDispatcher } from '../channel/trust.js';
 import type { GatewayHome } from '../config/home.js';
+import { proxyFile, resolveProxy, type ProxySettings } from '../proxy/proxySettings.js';
 
 export class Connection {
   registration?: Registration;
   client?: ChannelClient;
   settings: ChannelSettings = { pollWaitSeconds: 25, heartbeatSeconds: 10, leaseSeconds: 30 };
-  private stamp = -1;
+  /** the proxy in use (undefined: direct); `dmgw proxy set|clear` rewrites proxy.json, which reloads like a registration */
+  proxy?: ProxySettings;
+  private stamp = '';
 
+  /** `proxyFlag` is `dmgw host --proxy` (a URL or `direct`), which wins over the environment and the home. */
   constructor(
     private readonly home: GatewayHome,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly proxyFlag?: string,
   ) {}
 
-  /** True when the registration file changed since the last load. */
+  /** True when the registration or the stored proxy changed since the last load. */
   changed(): boolean {
-    return registrationStamp(this.home) !== this.stamp;
+    return this.currentStamp() !== this.stamp;
+  }
+
+  private currentStamp(): string {
+    let proxy = 0;
+    try {
+      proxy = statSync(proxyFile(this.home)).mtimeMs;
+    } catch {
+      // no stored proxy
+    }
+    return `${registrationStamp(this.home)}:${proxy}`;
   }
 
   /** (Re)loads the registration; false when there is none. */
   async load(): Promise<boolean> {
-    this.stamp = registrationStamp(this.home);
+    this.stamp = this.currentStamp();
     const reg = readRegistration(this.home);
     if (!reg) return false;
     const token = await nodeToken(this.home, reg);
     const old = this.client;
     this.registration = reg;
-    this.client = new ChannelClient(reg.serviceUrl, channelDispatcher({ certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint }, proxyFromEnv(this.env)), token);
+    this.proxy = await resolveProxy(this.home, this.env, this.proxyFlag);
+    this.client = new ChannelClient(reg.serviceUrl, channelDispatcher({ certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint }, this.proxy), token);
     // in-flight calls on the old client finish on their own connections
     if (old) setTimeout(() => void old.close().catch(() => undefined), 60_000).unref();
     return true;

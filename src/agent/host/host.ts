@@ -24,6 +24,8 @@ export interface HostOptions {
   /** argv prefix that runs the dmgw CLI, for workers: [node, cli.js] */
   workerCommand: string[];
   signal: AbortSignal;
+  /** `--proxy`: a proxy URL or `direct`, over DMGW_PROXY, the home's stored proxy and HTTPS_PROXY. */
+  proxy?: string;
   /** Serve the credential endpoint on this address (off when absent). */
   credentialEndpoint?: { host: string; port: number };
 }
@@ -35,7 +37,7 @@ export async function runHost(o: HostOptions): Promise<number> {
   const endpoint = o.credentialEndpoint && new CredentialEndpoint(o.home, o.credentialEndpoint.host, o.credentialEndpoint.port, o.log.child('credential-endpoint'), (s) => state.update({ credentialEndpoint: s }));
   try {
     if (endpoint) await endpoint.start();
-    const conn = new Connection(o.home, o.env);
+    const conn = new Connection(o.home, o.env, o.proxy);
     if (!(await conn.load())) {
       state.update({ status: 'NeedRegistration', message: 'not registered: run `dmgw register KEY`' });
       o.log.warn('this machine is not registered with a gateway; waiting for `dmgw register KEY`');

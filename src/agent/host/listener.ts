@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../../common/log.js';
 import { ChannelFailure } from '../channel/client.js';
+import { describeProxy } from '../proxy/proxySettings.js';
 import { Backoff, sleep } from './backoff.js';
 import type { Connection } from './connection.js';
 import type { HostStateWriter } from './hostState.js';
@@ -27,9 +28,15 @@ export async function listen(conn: Connection, supervisor: Supervisor, state: Ho
       state.update({ status: 'Starting', message: undefined, serviceUrl: r.serviceUrl, factory: r.factory, gateway: r.gateway, node: r.nodeName });
     }
     if (conn.changed()) {
-      // registered again while running (a new key): use the new credential from the next poll on
-      await conn.load();
-      log.info('registration changed; using the new node credential');
+      // registered again while running (a new key), or a new proxy: use them from the next poll on
+      try {
+        await conn.load();
+        log.info(`registration or proxy changed: node ${conn.registration?.nodeName}, ${conn.proxy ? `through the proxy ${describeProxy(conn.proxy)}` : 'no proxy'}`);
+      } catch (e) {
+        // keep the connection we have; the next change of the files is tried again
+        log.error(`cannot use the changed registration or proxy: ${(e as Error).message}`);
+        state.update({ message: (e as Error).message });
+      }
     }
     if (supervisor.free() <= 0) {
       await supervisor.slotFreed(signal);
