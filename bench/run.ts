@@ -12,8 +12,9 @@ import { parseArgs } from 'node:util';
 import { formatReport, type Benchmark, type BenchReport } from './harness.js';
 import { mariadbBenchmark } from './mariadb.js';
 import { pgCopyBenchmark } from './pgCopy.js';
+import { pickupBenchmark } from './pickup.js';
 
-const benchmarks: Benchmark[] = [pgCopyBenchmark, mariadbBenchmark];
+const benchmarks: Benchmark[] = [pgCopyBenchmark, mariadbBenchmark, pickupBenchmark];
 
 const DEFAULT_ROWS = 10_000_000;
 
