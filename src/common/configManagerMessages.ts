@@ -28,10 +28,18 @@ export interface AgentSetting {
   set: boolean;
 }
 
+/** `dmgw proxy show --json`: the proxy in effect and what the gateway home stores (never the password). */
+export interface ProxyReport {
+  effective: { url: string; username?: string; hasPassword: boolean; source: string } | null;
+  stored: { url: string; username?: string; passwordSealedFor?: string } | null;
+}
+
 export interface ConfigManagerState {
   extensionVersion: string;
   /** `dmgw config list --json`; `error` says why there is none (e.g. an agent without the command). */
   settings: { list: AgentSetting[]; error?: string };
+  /** `error` says why there is no report (e.g. an agent without the proxy command). */
+  proxy: { report?: ProxyReport; error?: string };
   gateway: { status?: Record<string, unknown> & { status: string }; error?: string; checkedAt: string };
   certificates: { home?: string; list: CertificateView[]; error?: string };
   linkedServices: LinkedServiceChoice[];

@@ -139,11 +139,12 @@ export async function runUiChecks({ url, workspace, factory, out, gatewayKey, lo
       await shot('config-manager-home');
       await web.locator('vscode-tab-header[data-tab=settings]').click();
       await web.locator('text=Thumbprint (SHA-256)').waitFor({ timeout: 15_000 });
-      // What the agent reports, verbatim: the endpoint is off here; no proxy setting exists yet, so its edit is disabled.
+      // What the agent reports, verbatim: the endpoint is off here, and no proxy is set (dmgw proxy show).
       const enabled = await web.locator('dd[data-fact="Enabled"]').innerText();
       if (enabled !== 'no') throw new Error(`credential endpoint Enabled shows ${JSON.stringify(enabled)}`);
-      if (!/not reported by the agent/.test(await web.locator('dd[data-fact="Proxy"]').innerText())) throw new Error('the proxy line does not say the agent reports none');
-      if ((await web.locator('#proxy-set').getAttribute('disabled')) === null) throw new Error('Set proxy is enabled without an agent proxy setting');
+      const proxy = await web.locator('dd[data-fact="Proxy"]').innerText();
+      if (proxy !== 'none: the node connects directly') throw new Error(`the proxy line shows ${JSON.stringify(proxy)}`);
+      if ((await web.locator('#proxy-set').getAttribute('disabled')) !== null) throw new Error('Set proxy is disabled although the agent has dmgw proxy');
       await web.locator('#endpoint-enable').scrollIntoViewIfNeeded();
       await shot('config-manager-settings');
       await web.locator('#proxy-set').scrollIntoViewIfNeeded();

@@ -97,8 +97,7 @@ function settings(s: ConfigManagerState): HTMLElement {
   const g = s.gateway.status;
   const current = s.certificates.list.find((c) => c.current);
   const endpoint = g?.credentialEndpoint as { enabled?: boolean; host?: string; port?: number; listening?: boolean; thumbprint?: string; message?: string } | undefined;
-  const proxy = s.settings.list.find((r) => /^proxy(\.url)?$/i.test(r.key));
-  const proxyReported = g?.proxy !== undefined ? JSON.stringify(g.proxy) : undefined;
+  const proxy = s.proxy.report;
   return h(
     'section',
     {},
@@ -143,8 +142,15 @@ function settings(s: ConfigManagerState): HTMLElement {
     h('div', { class: 'row' }, button('Change schedule…', 'update-schedule', { type: 'setUpdateSchedule' }, true, !setting(s, 'update.schedule'))),
     h('vscode-divider'),
     h('h3', {}, 'Proxy'),
-    facts([['Proxy', proxy ? (proxy.value === null || proxy.value === '' ? 'none (direct connection)' : String(proxy.value)) : (proxyReported ?? `${NOT_REPORTED}; it cannot be changed from here`)]]),
-    h('div', { class: 'row' }, button('Set proxy…', 'proxy-set', { type: 'setProxy' }, true, !proxy), button('Clear', 'proxy-clear', { type: 'clearProxy' }, true, !proxy || proxy.value === null)),
+    proxy
+      ? facts([
+          ['Proxy', proxy.effective ? `${proxy.effective.url} (from ${proxy.effective.source})` : 'none: the node connects directly'],
+          ['Proxy user', proxy.effective?.username ?? 'none'],
+          ['Proxy password', proxy.effective ? (proxy.effective.hasPassword ? 'set (kept encrypted)' : 'none') : undefined],
+          ['Stored in the gateway home', proxy.stored ? `${proxy.stored.url}${proxy.stored.passwordSealedFor ? `, password sealed for certificate ${proxy.stored.passwordSealedFor.slice(0, 12)}…` : ''}` : 'nothing'],
+        ])
+      : h('p', { id: 'no-proxy-report' }, `Proxy: ${NOT_REPORTED} (${s.proxy.error ?? 'unknown reason'}); it cannot be changed from here.`),
+    h('div', { class: 'row' }, button('Set proxy…', 'proxy-set', { type: 'setProxy' }, true, !proxy), button('Clear', 'proxy-clear', { type: 'clearProxy' }, true, !proxy?.stored)),
   );
 }
 

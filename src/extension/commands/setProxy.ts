@@ -1,24 +1,33 @@
 /**
- * Set / Clear Proxy (Configuration Manager), through the agent's own proxy setting as `dmgw config list` reports it.
- * An agent that reports none cannot be configured from here: the extension does not invent a setting.
+ * Set / Clear Proxy (Configuration Manager): `dmgw proxy set URL [--user NAME --password-stdin]` and
+ * `dmgw proxy clear`. The agent keeps the proxy in the gateway home (the password only as an EncryptedCredential);
+ * the password reaches it on stdin. Inputs come from boxes, or from the arguments (tests, other code).
  */
 import * as vscode from 'vscode';
-import type { AgentSetting } from '../../common/configManagerMessages';
 import type { AgentResult } from '../agent/agentClient';
-import { ext } from '../extensionVariables';
 import { runGatewayCommand } from './gatewayCommand';
 
-export async function agentProxySetting(): Promise<AgentSetting | undefined> {
-  const list = await ext.agent.json<AgentSetting[]>(['config', 'list', '--json']).catch(() => [] as AgentSetting[]);
-  return list.find((s) => /^proxy(\.url)?$/i.test(s.key));
+export interface ProxyInput {
+  url: string;
+  user?: string;
+  password?: string;
 }
 
-/** `value` = the proxy URL, `null` to clear it; omitted: asked for. */
-export async function setProxy(value?: string | null): Promise<AgentResult | undefined> {
-  const setting = await agentProxySetting();
-  if (!setting) throw new Error('this agent reports no proxy setting (`dmgw config list` has no proxy key), so the proxy cannot be set from here');
-  if (value === null) return runGatewayCommand('Clearing the proxy', ['config', 'unset', setting.key]);
-  const v = value ?? (await vscode.window.showInputBox({ title: 'Proxy', prompt: 'Proxy URL for the gateway\'s connections to the service, e.g. http://proxy.example:3128', value: typeof setting.value === 'string' ? setting.value : '' }));
-  if (v === undefined) return undefined;
-  return runGatewayCommand('Setting the proxy', ['config', 'set', setting.key, v]);
+/** `input` = the proxy, `null` to clear it; omitted: asked for. */
+export async function setProxy(input?: ProxyInput | null): Promise<AgentResult | undefined> {
+  if (input === null) return runGatewayCommand('Clearing the proxy', ['proxy', 'clear']);
+  const p = input ?? (await askProxy());
+  if (!p) return undefined;
+  const args = ['proxy', 'set', p.url, ...(p.user ? ['--user', p.user] : []), ...(p.password !== undefined ? ['--password-stdin'] : [])];
+  return runGatewayCommand('Setting the proxy', args, p.password !== undefined ? `${p.password}\n` : undefined);
+}
+
+async function askProxy(): Promise<ProxyInput | undefined> {
+  const url = await vscode.window.showInputBox({ title: 'Proxy', prompt: 'HTTP proxy the gateway reaches its factory service through', placeHolder: 'http://proxy.example:3128', ignoreFocusOut: true });
+  if (!url) return undefined;
+  const user = await vscode.window.showInputBox({ title: 'Proxy', prompt: 'User name for the proxy (empty: none)', ignoreFocusOut: true });
+  if (user === undefined) return undefined;
+  if (!user) return { url };
+  const password = await vscode.window.showInputBox({ title: 'Proxy', prompt: `Password of ${user} (kept encrypted for the gateway certificate)`, password: true, ignoreFocusOut: true });
+  return password === undefined ? undefined : { url, user, password };
 }

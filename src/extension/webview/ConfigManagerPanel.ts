@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentSetting, ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
+import type { AgentSetting, ConfigManagerState, ProxyReport, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
 import { gatewayOf } from '../../common/model/gateway';
 import { VERSION } from '../../common/version';
 import { firstLine, isUnknownCommand } from '../agent/agentClient';
@@ -76,9 +76,16 @@ export class ConfigManagerPanel implements vscode.Disposable {
     } catch (e) {
       settings = { list: [], error: isUnknownCommand(e) ? 'this agent has no config command' : (e as Error).message };
     }
+    let proxy: ConfigManagerState['proxy'];
+    try {
+      proxy = { report: await ext.agent.json<ProxyReport>(['proxy', 'show', '--json'], { timeoutMs: 20_000 }) };
+    } catch (e) {
+      proxy = { error: isUnknownCommand(e) ? 'this agent has no proxy command' : (e as Error).message };
+    }
     return {
       extensionVersion: VERSION,
       settings,
+      proxy,
       gateway: { status: g.status, error: g.error, checkedAt: g.checkedAt.toISOString() },
       certificates,
       linkedServices,

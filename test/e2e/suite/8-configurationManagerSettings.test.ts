@@ -1,11 +1,11 @@
 import * as assert from 'node:assert';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentResult } from '../../../src/extension/agent/agentClient';
 import type { ConfigManagerPanel } from '../../../src/extension/webview/ConfigManagerPanel';
-import { activateExtension } from './support';
+import { activateExtension, env } from './support';
 
 // The Settings/Home pages' actions, through the commands the page's buttons run, with their inputs as arguments
 // (no dialogs in smoke-test mode); every expectation is read back from the agent.
@@ -46,11 +46,28 @@ suite('Configuration Manager: settings from the agent', () => {
     await api.agent.exec(['config', 'unset', 'update.schedule']);
   });
 
-  test('proxy: not reported by this agent, so it is not set from here', async () => {
-    const settings = (await state()).settings;
-    assert.ok(!settings.error, settings.error);
-    assert.ok(!settings.list.some((r) => /^proxy/i.test(r.key)), 'this agent has no proxy setting yet; update this test when it lands');
-    assert.strictEqual(await vscode.commands.executeCommand('dmgw.setProxy', 'http://proxy.invalid:3128'), undefined);
+  test('proxy: set with a user and password (kept encrypted in the home), shown as the agent reports it, cleared', async () => {
+    const proxy = async () => (await state()).proxy;
+    const before = await proxy();
+    assert.ok(before.report, before.error);
+    assert.strictEqual(before.report.stored, null, 'nothing stored at first');
+    const password = 'e2e-proxy-password-not-on-disk';
+    try {
+      const set = await vscode.commands.executeCommand<AgentResult>('dmgw.setProxy', { url: 'http://proxy.invalid:3128', user: 'e2e', password });
+      assert.strictEqual(set.code, 0, set.stderr);
+      const after = (await proxy()).report!;
+      assert.deepStrictEqual(after.effective, { url: 'http://proxy.invalid:3128', username: 'e2e', hasPassword: true, source: 'gateway home' });
+      assert.strictEqual(after.stored?.url, 'http://proxy.invalid:3128');
+      assert.strictEqual(after.stored?.passwordSealedFor, (await state()).certificates.list.find((c) => c.current)?.thumbprint, 'the password is sealed for the current certificate');
+      for (const f of readdirSync(env('DMGW_HOME'))) {
+        const p = join(env('DMGW_HOME'), f);
+        if (statSync(p).isFile()) assert.ok(!readFileSync(p, 'utf8').includes(password), `${f} holds the proxy password in plaintext`);
+      }
+    } finally {
+      const cleared = await vscode.commands.executeCommand<AgentResult>('dmgw.setProxy', null);
+      assert.strictEqual(cleared.code, 0, cleared.stderr);
+    }
+    assert.strictEqual((await proxy()).report?.stored, null);
   });
 
   test('certificate: export to a PFX, make a new one, import the PFX back — the current one follows', async () => {
