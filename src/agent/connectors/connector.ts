@@ -8,6 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { DelimitedTextOptions } from '../formats/delimitedText.js';
 import type { Column, LogicalType, Row, RowBatch } from '../copy/rows.js';
+import type { WriterProcedure } from '../procedures/writer.js';
 
 export interface ConnectorBase {
   /** the linked service it was made from (for messages) */
@@ -84,8 +85,11 @@ export interface TableSink {
   loadBytes?(bytes: Readable, form: ByteForm, signal: AbortSignal): Promise<number> | undefined;
   /** Rows loaded so far (for the consistency check), in no particular order. */
   readBack(signal: AbortSignal): AsyncIterable<RowBatch>;
-  /** Moves everything loaded into the target in one transaction (after `preCopyScript`); returns rows moved. */
-  commit(preCopyScript?: string): Promise<number>;
+  /**
+   * Moves everything loaded into the target in one transaction (after `preCopyScript`); returns rows moved. With a
+   * `writer`, the same transaction calls that procedure once over the staging table instead of `INSERT … SELECT`.
+   */
+  commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number>;
   /** Drops what was loaded. Safe to call twice and after commit. */
   abort(): Promise<void>;
 }

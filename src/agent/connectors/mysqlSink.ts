@@ -15,7 +15,9 @@ import { DmgwError } from '../../common/errors.js';
 import type { Row, RowBatch } from '../copy/rows.js';
 import { formatPgText } from '../formats/pgText.js';
 import type { TableName, TableSink, TableSource } from './connector.js';
+import type { WriterProcedure } from '../procedures/writer.js';
 import { run, type QueryResult } from './mysqlQuery.js';
+import { callMySqlWriter } from './mysqlWriter.js';
 import { qualified, quoteIdent, quoteLiteral } from './mysqlSql.js';
 import { loadConverter, unhex, type MySqlColumn } from './mysqlTypes.js';
 
@@ -163,17 +165,17 @@ class MySqlTableSink implements TableSink {
     return this.my.readRows({ query: `SELECT ${this.colList} FROM ${qualified(this.stage)}` }, undefined, signal);
   }
 
-  async commit(preCopyScript?: string): Promise<number> {
+  async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
     const conn = await this.my.connect(true);
     let broken = true;
     try {
       await run(conn, 'START TRANSACTION');
       // DDL (TRUNCATE, CREATE) commits by itself in MariaDB: a script of DELETE/UPDATE stays all-or-nothing
       if (preCopyScript?.trim()) await run(conn, preCopyScript);
-      const r = await run(conn, `INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`);
+      const n = writer ? await callMySqlWriter(conn, this.stage, writer) : (await run(conn, `INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`)).affectedRows;
       await run(conn, 'COMMIT');
       broken = false;
-      return r.affectedRows;
+      return n;
     } finally {
       this.my.release(conn, broken);
       await this.abort();

@@ -18,6 +18,8 @@ import { BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } fr
 import { isUtf8 } from '../formats/encoding.js';
 import type { DelimitedTextOptions } from '../formats/delimitedText.js';
 import { formatPgText, PgTextParser } from '../formats/pgText.js';
+import type { WriterProcedure } from '../procedures/writer.js';
+import { callPostgresWriter } from './postgresWriter.js';
 import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
 import { postgresConfig } from './postgresSettings.js';
 
@@ -329,16 +331,16 @@ class PostgresTableSink implements TableSink {
     yield* this.pgc.readRows({ query: `SELECT ${this.colList} FROM ${qualified(this.stage)}` }, undefined, signal);
   }
 
-  async commit(preCopyScript?: string): Promise<number> {
+  async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
     const client = await this.pgc.connect();
     let broken = true;
     try {
       await client.query('BEGIN');
       if (preCopyScript?.trim()) await client.query(preCopyScript);
-      const r = await client.query(`INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`);
+      const n = writer ? await callPostgresWriter(client, qualified(this.stage), writer) : (await client.query(`INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`)).rowCount;
       await client.query('COMMIT');
       broken = false;
-      return r.rowCount ?? 0;
+      return n ?? 0;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;

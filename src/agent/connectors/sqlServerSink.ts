@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
 import type { Row, RowBatch } from '../copy/rows.js';
+import type { WriterProcedure } from '../procedures/writer.js';
 import type { TableName, TableSink, TableSource } from './connector.js';
+import { callSqlServerWriter } from './sqlServerWriter.js';
 import { convertFromStaged, quoteIdent, stagedDeclaration, stagedValue, type SqlServerColumn } from './sqlServerTypes.js';
 
 /** rows per INSERT BULK request (they are held as a table in memory while it is sent) */
@@ -104,12 +106,17 @@ class SqlServerTableSink implements TableSink {
     return this.conn.readRows({ query: this.converted() }, undefined, signal);
   }
 
-  async commit(preCopyScript?: string): Promise<number> {
+  async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
     const tx = new sql.Transaction(await this.conn.connection());
     await tx.begin();
     try {
       if (preCopyScript?.trim()) await new sql.Request(tx).batch(preCopyScript);
       const cols = this.columns.map((c) => quoteIdent(c.name)).join(', ');
+      if (writer) {
+        const n = await callSqlServerWriter(tx, writer, cols, this.converted());
+        await tx.commit();
+        return n;
+      }
       const insert = `INSERT INTO ${name(this.target)} (${cols}) ${this.converted()}`;
       const r = await new sql.Request(tx).batch(this.identityInsert ? `SET IDENTITY_INSERT ${name(this.target)} ON; ${insert}; SET IDENTITY_INSERT ${name(this.target)} OFF;` : insert);
       await tx.commit();

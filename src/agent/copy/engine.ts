@@ -28,6 +28,7 @@ import { FileOutput } from './fileOutput.js';
 import { readFileRows, rowsOfStream } from './fileRows.js';
 import { CopyMeters, countNewlines, type Meter } from './meter.js';
 import { describePartition, splitRange } from './partitions.js';
+import { writerProcedureOf } from '../procedures/writer.js';
 import { DEFAULT_PARTITION_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import type { Column, LogicalType, Row, RowBatch } from './rows.js';
 import { applyMapping, mappingsOf, planMapping, type ColumnMapping } from './translator.js';
@@ -101,8 +102,8 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
   try {
     sink = openSinkEnd(req.output, sinkSettings);
     const snk = sink;
-    // loading through a writer procedure is not built yet: better to refuse than to load the table directly
-    if (snk.kind === 'table' && typeof sinkSettings.sqlWriterStoredProcedureName === 'string' && sinkSettings.sqlWriterStoredProcedureName.trim()) throw new DmgwError('SINK_OPTION_UNSUPPORTED', `sink option sqlWriterStoredProcedureName (${sinkSettings.sqlWriterStoredProcedureName}) is not supported by the gateway yet`, { field: 'typeProperties.sink.sqlWriterStoredProcedureName' }, 'load the table directly (with a preCopyScript) and run the procedure in a SqlServerStoredProcedure activity after the copy');
+    // checked before anything is loaded: a bad writer setting fails now, not after the whole copy
+    const writer = snk.kind === 'table' ? writerProcedureOf(sinkSettings, String(req.output.linkedService.properties.type)) : undefined;
     const parallel = Math.max(1, Number(tp.parallelCopies ?? 0) || 0);
 
     // ---- columns and plan -------------------------------------------------------------------------------
@@ -293,14 +294,14 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           for await (const b of ts.readBack(req.signal)) s.addRows(b.rows);
         }, checkTypes);
         if (!verdict || verdict.ok) {
-          const n = await ts.commit(typeof sinkSettings.preCopyScript === 'string' ? sinkSettings.preCopyScript : undefined);
+          const n = await ts.commit(typeof sinkSettings.preCopyScript === 'string' ? sinkSettings.preCopyScript : undefined, writer);
           committed = true;
           total.rowsWritten = n;
         }
       } else if (typeof sinkSettings.preCopyScript === 'string' && sinkSettings.preCopyScript.trim()) {
         // nothing to load, but the script still runs (ADF does): an empty staging table makes it one transaction
         const ts = await ensureSink((plan?.columns ?? targetColumns ?? []).slice(0, 1).map((c) => c.name));
-        await ts.commit(sinkSettings.preCopyScript);
+        await ts.commit(sinkSettings.preCopyScript, writer);
         committed = true;
       }
     } else {

@@ -1,21 +1,11 @@
 /**
  * Stored procedures on SQL Server / Azure SQL: `request.execute(name)` with named inputs (tedious sends an RPC,
- * so names and order are the procedure's own). Exact types travel as NVARCHAR and the server converts them to the
- * declared parameter type (tedious would pass a decimal through a float); booleans as BIT, bytes as VARBINARY.
+ * so names and order are the procedure's own); values as sqlServerCall.ts sends them.
  */
-import sql from 'mssql';
 import type { LinkedService } from '../../common/model/types.js';
 import { SqlServerConnector } from '../connectors/sqlServer.js';
-import { toMySqlDateTime } from '../connectors/mysqlTypes.js';
+import { sqlServerInput } from './sqlServerCall.js';
 import { procedureNameParts, type ProcedureOutcome, type ProcedureParameter, type ProcedureRunner } from './procedure.js';
-
-function input(req: sql.Request, p: ProcedureParameter): void {
-  if (p.type === 'Boolean') req.input(p.name, sql.Bit, p.value === null ? null : p.value === 'true');
-  else if (p.type === 'Byte[]') req.input(p.name, sql.VarBinary(sql.MAX), p.value === null ? null : Buffer.from(p.value, 'hex'));
-  else if (p.type === 'Datetime') req.input(p.name, sql.NVarChar(64), p.value === null ? null : toMySqlDateTime(p.value));
-  else if (p.type === 'DateTimeOffset') req.input(p.name, sql.NVarChar(64), p.value === null ? null : p.value.replace(/([+-]\d{2})$/, '$1:00').replace(/Z$/i, '+00:00'));
-  else req.input(p.name, sql.NVarChar(sql.MAX), p.value);
-}
 
 export class SqlServerProcedureRunner implements ProcedureRunner {
   readonly linkedService: string;
@@ -31,7 +21,7 @@ export class SqlServerProcedureRunner implements ProcedureRunner {
       .map((p) => `[${p.name.replace(/\]/g, ']]')}]`)
       .join('.');
     const req = (await this.conn.connection()).request();
-    for (const p of parameters) input(req, p);
+    for (const p of parameters) sqlServerInput(req, p);
     const onAbort = () => req.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
     try {

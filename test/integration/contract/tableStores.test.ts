@@ -127,15 +127,6 @@ describe.skipIf(!up)('connector contract: PostgreSQL ↔ MariaDB ↔ Azure Blob'
     expect(dumpDifference(expectedDump(ROWS.slice(0, 7)), await pgs.dump(t))).toEqual([]);
   });
 
-  it('a writer stored procedure on the sink is refused, not silently skipped', async () => {
-    const t = next();
-    await maria.create(t);
-    const ds = f.dataset(`Dst_${t}`, maria.datasetType, 'Maria', maria.dataset(t));
-    const r = await f.copy(`Copy_${t}`, 'PgSrc', ds, { source: { type: pgs.sourceType }, sink: { type: maria.sinkType, sqlWriterStoredProcedureName: 'merge_rows' } });
-    expect(r.activities[0]!.error).toMatchObject({ code: 'SINK_OPTION_UNSUPPORTED' });
-    expect(await maria.exec(`SELECT COUNT(*) FROM \`${t}\``)).toEqual([[0]]);
-  });
-
   it('a value that does not fit fails the copy with the server message and leaves the target as it was', async () => {
     const t = next();
     await maria.exec(`CREATE TABLE \`${t}\` (id bigint primary key, t varchar(3))`);
