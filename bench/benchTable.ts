@@ -4,7 +4,7 @@
  * count. UNLOGGED: it is scratch data, and skipping the WAL halves the time to make 10M rows.
  */
 import pg from 'pg';
-import { createTableSql, insertRowsSql } from '../src/demo/sampleData.js';
+import { createTableSql, finishTableSql, insertRowsSql } from '../src/demo/sampleData.js';
 
 export const BENCH_SCHEMA = 'dmgw_bench';
 export const BENCH_PG_URL = process.env.DMGW_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,7 +44,8 @@ export async function ensureBenchTable(rows: number, log: (line: string) => void
       await client.query(insertRowsSql(from, Math.min(rows, from + BATCH - 1), BENCH_SCHEMA, table));
       log(`  ${Math.min(rows, from + BATCH - 1).toLocaleString('en-US')} / ${rows.toLocaleString('en-US')} rows`);
     }
-    await client.query(`VACUUM ANALYZE ${qualified}`);
+    await client.query(finishTableSql(BENCH_SCHEMA, table));
+    await client.query(`VACUUM ${qualified}`);
     await client.query(`SELECT count(*) FROM ${qualified}`);
     log(`made ${qualified} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return { schema: BENCH_SCHEMA, table, qualified, rows, created: true };

@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from './embeddedPostgres.js';
 import { formatCount } from './format.js';
 import { LOCAL_STAGES, runLocally } from './localRun.js';
 import { checksumHex, checksumSql, type TableChecksum } from './rowChecksum.js';
-import { createTableSql, insertRowsSql, SAMPLE_COLUMNS, SAMPLE_ROWS } from './sampleData.js';
+import { createTableSql, finishTableSql, insertRowsSql, SAMPLE_COLUMNS, SAMPLE_ROWS } from './sampleData.js';
 import { runThroughService, SERVICE_STAGES, startDemoService } from './serviceRun.js';
 import { DemoFailure, Stages } from './stages.js';
 import { printSummary } from './summary.js';
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       async () => {
         await db.exec(createTableSql());
         for (let from = 1; from <= rows; from += INSERT_BATCH) await db.exec(insertRowsSql(from, Math.min(rows, from + INSERT_BATCH - 1)));
-        await db.exec('ANALYZE public.sales_orders');
+        await db.exec(finishTableSql());
         const [c] = await db.query<TableChecksum>(checksumSql('public.sales_orders', SAMPLE_COLUMNS));
         return c!;
       },

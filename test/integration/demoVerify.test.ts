@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedAzurite, type EmbeddedAzurite } from '../../src/demo/embeddedAzurite.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/demo/embeddedPostgres.js';
 import { checksumSql, type TableChecksum } from '../../src/demo/rowChecksum.js';
-import { createTableSql, insertRowsSql, SAMPLE_COLUMNS } from '../../src/demo/sampleData.js';
+import { createTableSql, finishTableSql, insertRowsSql, SAMPLE_COLUMNS } from '../../src/demo/sampleData.js';
 import { checksumBlobCsv } from '../../src/demo/verifyBlobs.js';
 
 const ROWS = 5000;
@@ -27,6 +27,7 @@ describe('demo verification (embedded PostgreSQL + in-process Azurite)', () => {
     [pgl, az] = await Promise.all([startEmbeddedPostgres(), startEmbeddedAzurite()]);
     await pgl.exec(createTableSql());
     await pgl.exec(insertRowsSql(1, ROWS));
+    await pgl.exec(finishTableSql());
     [source] = await pgl.query<TableChecksum>(checksumSql('public.sales_orders', SAMPLE_COLUMNS)) as [TableChecksum];
     // PostgreSQL's own CSV, read over the wire as the gateway would
     const client = new pg.Client({ host: pgl.host, port: pgl.port, user: 'gateway', database: 'sales', password: 'any' });
