@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatReport, type Benchmark, type BenchReport } from './harness.js';
 import { mariadbBenchmark } from './mariadb.js';
+import { memoryBenchmark } from './memory.js';
 import { pgCopyBenchmark } from './pgCopy.js';
 import { pickupBenchmark } from './pickup.js';
 
-const benchmarks: Benchmark[] = [pgCopyBenchmark, mariadbBenchmark, pickupBenchmark];
+const benchmarks: Benchmark[] = [pgCopyBenchmark, memoryBenchmark, mariadbBenchmark, pickupBenchmark];
 
 const DEFAULT_ROWS = 10_000_000;
 

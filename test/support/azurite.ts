@@ -18,12 +18,13 @@ export interface AzuriteServer {
   stop(): Promise<void>;
 }
 
-export async function startAzurite(): Promise<AzuriteServer> {
+/** In memory by default; `location` keeps the blobs on disk instead (for more data than memory should hold). */
+export async function startAzurite(opts: { location?: string } = {}): Promise<AzuriteServer> {
   const require = createRequire(__filename);
   const main = join(dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
   const child = spawn(
     process.execPath,
-    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose', '--extentMemoryLimit', '2048'],
+    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', ...(opts.location ? ['--location', opts.location] : ['--inMemoryPersistence', '--extentMemoryLimit', '2048']), '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const port = await new Promise<number>((resolve, reject) => {
