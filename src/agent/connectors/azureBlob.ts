@@ -1,7 +1,7 @@
 /**
  * Azure Blob Storage (`AzureBlobStorage` linked service: connection string incl. `UseDevelopmentStorage=true`
  * and account key, or `sasUri` (+ `sasToken`); `AzureBlobStorageLocation` container/folderPath/fileName).
- * Writing stages blocks in parallel (bounded: `BLOCK_SIZE` × `BLOCKS_IN_FLIGHT` bytes per file) and commits the
+ * Writing stages blocks in parallel (bounded: `BLOCKS_IN_FLIGHT` per blob, `BLOCK_BUFFERS` for the process) and commits the
  * block list only at `commit`: until then the blob does not exist (or keeps its old content), so a blob appears
  * whole or not at all. Blocks of an abandoned attempt are never committed; the service discards them.
  */
@@ -12,11 +12,16 @@ import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { registerSecret } from '../../common/redact.js';
 import { secretText } from '../../common/secrets.js';
+import { CHUNK_BYTES } from '../copy/rows.js';
+import { BlockBuffers } from './blockBuffers.js';
 import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
+/** per blob */
 export const BLOCKS_IN_FLIGHT = 4;
+/** Block buffers of the whole process (blockBuffers.ts): one blob keeps 4 in flight while it fills a fifth. */
+export const BLOCK_BUFFERS = new BlockBuffers(BLOCK_SIZE, BLOCKS_IN_FLIGHT + 2);
 
 /** The SDK retries one request a few times itself (a cut connection while staging a block); the engine retries the partition after that. */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 } };
@@ -114,12 +119,13 @@ export class AzureBlobConnector implements FileConnector {
 }
 
 /**
- * A Writable that cuts its input into blocks and stages them, at most BLOCKS_IN_FLIGHT at a time; `write`
- * callbacks wait when that many are in flight, which is the backpressure for the whole pipeline.
+ * A Writable that cuts its input into blocks and stages them, at most BLOCKS_IN_FLIGHT at a time per blob, in
+ * buffers of the process-wide BLOCK_BUFFERS. `write` callbacks wait for a buffer and for the window, which is the
+ * backpressure for the whole pipeline.
  */
 class BlockStager extends Writable {
   readonly blockIds: string[] = [];
-  private buf: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+  private buf: Buffer | undefined;
   private pos = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: Error | undefined;
@@ -129,30 +135,40 @@ class BlockStager extends Writable {
   constructor(
     private readonly blob: BlockBlobClient,
     private readonly signal: AbortSignal,
+    private readonly buffers: BlockBuffers = BLOCK_BUFFERS,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark: CHUNK_BYTES });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.fill(chunk).then(
+      () => cb(),
+      (e: Error) => cb(e),
+    );
+  }
+
+  private async fill(chunk: Buffer): Promise<void> {
     let off = 0;
-    const step = (): void => {
-      if (this.failure) return cb(this.failure);
-      while (off < chunk.length) {
-        const n = Math.min(chunk.length - off, BLOCK_SIZE - this.pos);
-        chunk.copy(this.buf, this.pos, off, off + n);
-        this.pos += n;
-        off += n;
-        if (this.pos === BLOCK_SIZE) {
-          this.stageCurrent();
-          if (this.inFlight.size >= BLOCKS_IN_FLIGHT) {
-            void Promise.race(this.inFlight).then(step, step);
-            return;
-          }
+    while (off < chunk.length) {
+      if (this.failure) throw this.failure;
+      if (!this.buf) {
+        const b = await this.buffers.take(this.signal);
+        if (this.destroyed) {
+          this.buffers.give(b);
+          throw new Error('the blob writer was closed');
         }
+        this.buf = b;
       }
-      cb();
-    };
-    step();
+      const n = Math.min(chunk.length - off, BLOCK_SIZE - this.pos);
+      chunk.copy(this.buf, this.pos, off, off + n);
+      this.pos += n;
+      off += n;
+      if (this.pos === BLOCK_SIZE) {
+        this.stageCurrent();
+        while (this.inFlight.size >= BLOCKS_IN_FLIGHT) await Promise.race(this.inFlight);
+      }
+    }
+    if (this.failure) throw this.failure;
   }
 
   override _final(cb: (e?: Error | null) => void): void {
@@ -164,14 +180,18 @@ class BlockStager extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    // blocks in flight give their buffers back when their request ends
+    if (this.buf) this.buffers.give(this.buf);
+    this.buf = undefined;
     cb(err);
   }
 
   private stageCurrent(): void {
-    const body = this.buf.subarray(0, this.pos);
+    const buf = this.buf!;
+    const body = buf.subarray(0, this.pos);
     const id = Buffer.from(`${this.attempt}-${String(this.blockIds.length).padStart(6, '0')}`).toString('base64');
     this.blockIds.push(id);
-    this.buf = Buffer.allocUnsafe(BLOCK_SIZE);
+    this.buf = undefined;
     this.pos = 0;
     const p: Promise<void> = this.blob
       .stageBlock(id, body, body.length, { abortSignal: this.signal })
@@ -181,7 +201,10 @@ class BlockStager extends Writable {
           this.failure ??= e;
         },
       )
-      .finally(() => this.inFlight.delete(p));
+      .finally(() => {
+        this.inFlight.delete(p);
+        this.buffers.give(buf);
+      });
     this.inFlight.add(p);
   }
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
+import { CHUNK_BYTES } from '../copy/rows.js';
 import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
@@ -73,7 +74,7 @@ export class FileServerConnector implements FileConnector {
   }
 
   async openRead(file: FileRef): Promise<Readable> {
-    const s = createReadStream(this.abs(file.path), { highWaterMark: 256 * 1024 });
+    const s = createReadStream(this.abs(file.path), { highWaterMark: CHUNK_BYTES });
     await new Promise<void>((res, rej) => s.once('open', () => res()).once('error', rej));
     return s;
   }
@@ -84,7 +85,7 @@ export class FileServerConnector implements FileConnector {
     await mkdir(dir, { recursive: true });
     const base = final.slice(dir.length + 1);
     const temp = join(dir, `.${base}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
-    const stream = createWriteStream(temp, { highWaterMark: 256 * 1024 });
+    const stream = createWriteStream(temp, { highWaterMark: CHUNK_BYTES });
     let state: 'open' | 'committed' | 'aborted' = 'open';
     const whenClosed = async () => {
       if (!stream.closed) {
@@ -95,7 +96,7 @@ export class FileServerConnector implements FileConnector {
     return {
       ref: file,
       stream,
-      readStaged: () => createReadStream(temp, { highWaterMark: 256 * 1024 }),
+      readStaged: () => createReadStream(temp, { highWaterMark: CHUNK_BYTES }),
       commit: async () => {
         if (state !== 'open') throw new Error(`staged file ${file.path} is ${state}`);
         await rename(temp, final);

@@ -14,8 +14,9 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
-import { BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } from '../copy/rows.js';
-import { isUtf8 } from '../formats/encoding.js';
+import { ChunkedFormatter } from '../copy/textChunks.js';
+import { BATCH_CHARS, BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } from '../copy/rows.js';
+import { decodeInPieces, isUtf8 } from '../formats/encoding.js';
 import type { DelimitedTextOptions } from '../formats/delimitedText.js';
 import { formatPgText, PgTextParser } from '../formats/pgText.js';
 import type { WriterProcedure } from '../procedures/writer.js';
@@ -223,12 +224,17 @@ export class PostgresConnector implements TableConnector {
       const parser = new PgTextParser();
       const decoder = new StringDecoder('utf8');
       let rows: Row[] = [];
+      let chars = 0;
       try {
         for await (const chunk of stream) {
-          parser.push(decoder.write(chunk as Buffer), rows);
-          if (rows.length >= BATCH_ROWS) {
+          decodeInPieces(decoder, chunk as Buffer, (t) => {
+            chars += t.length;
+            parser.push(t, rows);
+          });
+          if (rows.length >= BATCH_ROWS || chars >= BATCH_CHARS) {
             yield { columns, rows };
             rows = [];
+            chars = 0;
           }
         }
       } finally {
@@ -316,7 +322,8 @@ class PostgresTableSink implements TableSink {
   loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal): Promise<number> {
     return this.copyIn('', async (stream) => {
       await pipeline(async function* () {
-        for await (const batch of rows) yield Buffer.from(formatPgText(batch), 'utf8');
+        const text = new ChunkedFormatter(formatPgText);
+        for await (const batch of rows) for (const t of text.pieces(batch)) yield Buffer.from(t, 'utf8');
       }, stream);
     }, signal);
   }

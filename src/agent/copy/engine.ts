@@ -19,6 +19,7 @@ import type { ActivityOutput, ConsistencyVerdict } from '../../common/events.js'
 import { redactError } from '../../common/redact.js';
 import type { ByteForm, FileRef, RangePartition, StagedFile, TableSink } from '../connectors/connector.js';
 import { csvDecoder, type DelimitedTextFormat } from '../formats/delimitedTextFormat.js';
+import { decodeInPieces } from '../formats/encoding.js';
 import { ordinalName } from '../formats/delimitedText.js';
 import type { RowDecoder } from '../formats/format.js';
 import { PgTextParser } from '../formats/pgText.js';
@@ -30,8 +31,9 @@ import { CopyMeters, countNewlines, type Meter } from './meter.js';
 import { describePartition, splitRange } from './partitions.js';
 import { writerProcedureOf } from '../procedures/writer.js';
 import { DEFAULT_PARTITION_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import type { Column, LogicalType, Row, RowBatch } from './rows.js';
+import { CHUNK_BYTES, type Column, type LogicalType, type Row, type RowBatch } from './rows.js';
 import { applyMapping, mappingsOf, planMapping, type ColumnMapping } from './translator.js';
+import { boundHeap } from './heapBounds.js';
 
 export interface CopyProgress {
   rowsRead: number;
@@ -87,6 +89,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
   const mappings = mappingsOf(tp.translator);
   const policy = req.retry ?? DEFAULT_PARTITION_RETRY;
   const meters = new CopyMeters();
+  boundHeap();
 
   const src = await openSourceEnd(req.input, sourceSettings);
   let sink: SinkEnd | undefined;
@@ -388,14 +391,14 @@ function byteMeter(meter: Meter, decoder: RowDecoder | undefined, sum: Checksum 
   const text = new StringDecoder('utf8');
   const rows: Row[] = [];
   return new Transform({
-    highWaterMark: 256 * 1024,
+    highWaterMark: CHUNK_BYTES,
     transform(chunk: Buffer, _e, cb) {
       meter.bytesRead += chunk.length;
       const n = countNewlines(chunk);
       meter.rowsRead += n;
       meter.rowsWritten += n;
       if (decoder && sum) {
-        decoder.push(text.write(chunk), rows);
+        decodeInPieces(text, chunk, (t) => decoder.push(t, rows));
         sum.addRows(rows);
         rows.length = 0;
       }

@@ -10,6 +10,7 @@ import { compressor, type Compression } from '../formats/compression.js';
 import { createEncoder } from '../formats/encoding.js';
 import type { FileFormat } from '../formats/format.js';
 import type { Meter } from './meter.js';
+import { ChunkedFormatter } from './textChunks.js';
 import type { Column, Row, RowBatch } from './rows.js';
 
 export interface FileOutputOptions {
@@ -77,7 +78,9 @@ export class FileOutput {
           pending = await next();
           cols = pending?.columns ?? [];
         }
-        const enc: { begin(): string | Uint8Array; rows(r: Row[]): string | Uint8Array; end(): string | Uint8Array } = format.binaryEncoder?.(cols) ?? format.encoder(cols);
+        const binary = format.binaryEncoder?.(cols);
+        const enc: { begin(): string | Uint8Array; rows(r: Row[]): string | Uint8Array; end(): string | Uint8Array } = binary ?? format.encoder(cols);
+        const pieces = binary ? undefined : new ChunkedFormatter((r) => enc.rows(r) as string);
         const begin = enc.begin();
         if (begin && cols.length) yield encode(begin);
         let inFile = 0;
@@ -91,7 +94,8 @@ export class FileOutput {
           }
           inFile += rows.length;
           meter.rowsWritten += rows.length;
-          if (rows.length) yield encode(enc.rows(rows));
+          if (pieces) for (const t of pieces.pieces(rows)) yield encode(t);
+          else if (rows.length) yield encode(enc.rows(rows));
           if (max && inFile >= max) {
             // start another file only if more rows follow
             if (!pending) pending = await next();

@@ -1,13 +1,13 @@
 /** Rows from files of a file store: bytes → decompression → text decoding → format → batches. */
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DmgwError } from '../../common/errors.js';
 import type { FileConnector, FileRef } from '../connectors/connector.js';
 import { decompressor, type Compression } from '../formats/compression.js';
-import { createDecoder } from '../formats/encoding.js';
+import { createDecoder, decodeInPieces } from '../formats/encoding.js';
 import type { FileFormat } from '../formats/format.js';
 import type { Meter } from './meter.js';
-import { BATCH_ROWS, type Column, type Row, type RowBatch } from './rows.js';
+import { BATCH_CHARS, BATCH_ROWS, CHUNK_BYTES, type Column, type Row, type RowBatch } from './rows.js';
 
 export interface FileRowsOptions {
   format: FileFormat;
@@ -24,17 +24,21 @@ export async function* rowsOfStream(raw: Readable, o: FileRowsOptions, name: str
   const decoder = o.format.decoder(o.wanted);
   const text = createDecoder(o.format.encodingName);
   const meter = o.meter;
-  const count = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      if (meter) meter.bytesRead += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const out = new PassThrough({ highWaterMark: CHUNK_BYTES });
   const unzip = decompressor(o.compression);
-  const done = pipeline([raw, count, ...(unzip ? [unzip] : []), out], { signal: o.signal });
+  // No counting stage in front of the decompressor: a compressed chunk queued there waits while ~6× its size
+  // is parsed, long enough to outlive two scavenges (rows.ts: CHUNK_BYTES). zlib counts its input itself.
+  let counted = 0;
+  const count = (chunk: Buffer) => {
+    if (!meter) return;
+    const n = unzip ? unzip.bytesWritten : counted + chunk.length;
+    meter.bytesRead += n - counted;
+    counted = n;
+  };
+  const done = pipeline([raw, ...(unzip ? [unzip] : []), out], { signal: o.signal });
   done.catch(() => undefined);
   let rows: Row[] = [];
+  let chars = 0;
   const take = (): RowBatch | undefined => {
     const columns = decoder.columns();
     if (!columns) return undefined;
@@ -44,10 +48,18 @@ export async function* rowsOfStream(raw: Readable, o: FileRowsOptions, name: str
   };
   try {
     for await (const chunk of out) {
-      decoder.push(text.write(chunk as Buffer), rows);
-      if (rows.length >= BATCH_ROWS) yield take()!;
+      count(chunk as Buffer);
+      decodeInPieces(text, chunk as Buffer, (t) => {
+        chars += t.length;
+        decoder.push(t, rows);
+      });
+      if ((rows.length >= BATCH_ROWS || chars >= BATCH_CHARS) && decoder.columns()) {
+        chars = 0;
+        yield take()!;
+      }
     }
     await done;
+    count(Buffer.alloc(0));
     decoder.push(text.end(), rows);
     decoder.end(rows);
   } catch (e) {

@@ -5,6 +5,7 @@
 import { createDeflate, createGunzip, createGzip, createInflate, constants, type Gunzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { DmgwError } from '../../common/errors.js';
+import { CHUNK_BYTES } from '../copy/rows.js';
 
 export type CompressionCodec = 'none' | 'gzip' | 'deflate';
 
@@ -29,8 +30,8 @@ export function extensionOf(c: Compression): string {
   return c.codec === 'gzip' ? '.gz' : c.codec === 'deflate' ? '.deflate' : '';
 }
 
-/** 256 KiB chunks: fewer, larger writes to the store and fewer thread-pool round trips than zlib's 16 KiB. */
-const CHUNK = 256 * 1024;
+/** Larger chunks than zlib's 16 KiB (fewer thread-pool round trips), no larger than the engine's (rows.ts: CHUNK_BYTES). */
+const CHUNK = CHUNK_BYTES;
 
 export function compressor(c: Compression): Transform | undefined {
   if (c.codec === 'gzip') return createGzip({ level: c.level, chunkSize: CHUNK });
@@ -38,7 +39,8 @@ export function compressor(c: Compression): Transform | undefined {
   return undefined;
 }
 
-export function decompressor(c: Compression): Transform | undefined {
+/** zlib's `bytesWritten`: the compressed bytes it has consumed. */
+export function decompressor(c: Compression): (Transform & { readonly bytesWritten: number }) | undefined {
   if (c.codec === 'gzip') return createGunzip({ chunkSize: CHUNK }) as Gunzip;
   if (c.codec === 'deflate') return createInflate({ chunkSize: CHUNK });
   return undefined;
