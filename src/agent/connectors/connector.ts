@@ -92,6 +92,8 @@ export interface TableSink {
   commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number>;
   /** Drops what was loaded. Safe to call twice and after commit. */
   abort(): Promise<void>;
+  /** What opening it removed of the target's earlier, interrupted loads (for the log). */
+  readonly removedStale?: string[];
 }
 
 // ---- file stores -------------------------------------------------------------------------------------------
@@ -126,6 +128,8 @@ export interface StagedFile {
   commit(): Promise<void>;
   /** Throws away the staged bytes. Safe to call twice. */
   abort(): Promise<void>;
+  /** What staging it removed of earlier, interrupted writes to its folder (for the log). */
+  readonly removedStale?: string[];
 }
 
 export interface FileConnector extends ConnectorBase {

@@ -1,9 +1,9 @@
 /**
  * The file system (ADF `FileServer` linked service: `host` is the root folder; `FileServerLocation`
  * folderPath/fileName under it). Writes go to a hidden temp file in the target folder and are renamed at
- * commit: a rename within one folder is atomic, so a reader sees the whole file or none.
+ * commit: a rename within one folder is atomic, so a reader sees the whole file or none. A killed worker's
+ * temp files are removed by the next run writing to that folder (fileStage.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -13,14 +13,19 @@ import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { CHUNK_BYTES } from '../copy/rows.js';
 import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
+import { removeStaleTemps, TEMP_SUFFIX, tempName } from './fileStage.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
-export const TEMP_SUFFIX = '.dmgw-tmp';
+export { TEMP_SUFFIX };
 
 export class FileServerConnector implements FileConnector {
   readonly kind = 'files' as const;
   readonly linkedService: string;
   readonly root: string;
+  /** temp files last written before this are leftovers when their writer is gone (fileStage.ts) */
+  private readonly started = Date.now();
+  /** folders whose leftovers this run has removed (or is removing) */
+  private readonly cleaned = new Map<string, Promise<string[]>>();
 
   constructor(ls: LinkedService) {
     this.linkedService = ls.name;
@@ -83,8 +88,14 @@ export class FileServerConnector implements FileConnector {
     const final = this.abs(file.path);
     const dir = dirname(final);
     await mkdir(dir, { recursive: true });
+    let removedStale: string[] = [];
+    if (!this.cleaned.has(dir)) {
+      const cleaning = removeStaleTemps(dir, this.started);
+      this.cleaned.set(dir, cleaning);
+      removedStale = (await cleaning).map((p) => relative(this.root, p));
+    }
     const base = final.slice(dir.length + 1);
-    const temp = join(dir, `.${base}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+    const temp = join(dir, tempName(base));
     const stream = createWriteStream(temp, { highWaterMark: CHUNK_BYTES });
     let state: 'open' | 'committed' | 'aborted' = 'open';
     const whenClosed = async () => {
@@ -96,6 +107,7 @@ export class FileServerConnector implements FileConnector {
     return {
       ref: file,
       stream,
+      removedStale,
       readStaged: () => createReadStream(temp, { highWaterMark: CHUNK_BYTES }),
       commit: async () => {
         if (state !== 'open') throw new Error(`staged file ${file.path} is ${state}`);

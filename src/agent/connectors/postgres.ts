@@ -4,10 +4,10 @@
  *   (parsed into rows) on the row path. Every partition gets its own connection.
  * - Loading goes into an UNLOGGED staging table (`COPY ... FROM STDIN`, one atomic statement per partition);
  *   `commit` moves the rows into the target in ONE transaction, after the preCopyScript, so a failed or
- *   retried run leaves nothing behind in the target.
+ *   retried run leaves nothing behind in the target; a killed run's stage is dropped by the next run into
+ *   that target (postgresStage.ts).
  * Sessions use TimeZone UTC and ISO dates so the text of a value does not depend on the server's settings.
  */
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
@@ -23,6 +23,7 @@ import type { WriterProcedure } from '../procedures/writer.js';
 import { callPostgresWriter } from './postgresWriter.js';
 import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
 import { postgresConfig } from './postgresSettings.js';
+import { createStage, dropStaleStages, targetSchema } from './postgresStage.js';
 
 const SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET client_encoding = 'UTF8'";
 
@@ -138,6 +139,8 @@ export class PostgresConnector implements TableConnector {
   readonly linkedService: string;
   private readonly config: pg.ClientConfig;
   private readonly open = new Set<pg.Client>();
+  /** stages of a sink's target made before this are a killed run's leftovers (postgresStage.ts) */
+  private readonly started = Date.now();
 
   constructor(ls: LinkedService) {
     this.linkedService = ls.name;
@@ -281,10 +284,18 @@ export class PostgresConnector implements TableConnector {
       if (!col) throw new DmgwError('SINK_COLUMN', `column "${n}" does not exist in the sink table ${qualified(target)} (it has ${all.map((c) => c.name).join(', ')})`, { field: 'translator' }, 'map the column with a TabularTranslator, or add it to the table');
       return col;
     });
-    const stage: TableName = { schema: target.schema, table: `dmgw_stage_${randomBytes(6).toString('hex')}` };
     const colList = loaded.map((c) => quoteIdent(c.name)).join(', ');
-    await this.withClient((c) => c.query(`CREATE UNLOGGED TABLE ${qualified(stage)} AS SELECT ${colList} FROM ${qualified(target)} WITH NO DATA`));
-    return new PostgresTableSink(this, target, stage, loaded, colList);
+    // the stage's own session holds its lock until the stage is dropped (postgresStage.ts)
+    const guard = await this.connect();
+    try {
+      const schema = await targetSchema(guard, target);
+      const removedStale = await dropStaleStages(guard, schema, target.table, this.started);
+      const stage = await createStage(guard, schema, target.table, colList);
+      return new PostgresTableSink(this, target, stage, loaded, colList, guard, removedStale);
+    } catch (e) {
+      this.release(guard, true);
+      throw e;
+    }
   }
 }
 
@@ -297,6 +308,8 @@ class PostgresTableSink implements TableSink {
     private readonly stage: TableName,
     readonly columns: Column[],
     private readonly colList: string,
+    private readonly guard: pg.Client,
+    readonly removedStale: string[],
   ) {}
 
   private async copyIn(options: string, feed: (stream: import('node:stream').Writable) => Promise<void>, signal: AbortSignal): Promise<number> {
@@ -359,12 +372,12 @@ class PostgresTableSink implements TableSink {
 
   async abort(): Promise<void> {
     if (this.dropped) return;
-    const client = await this.pgc.connect();
     try {
-      await client.query(`DROP TABLE IF EXISTS ${qualified(this.stage)}`);
+      await this.guard.query(`DROP TABLE IF EXISTS ${qualified(this.stage)}`);
       this.dropped = true;
     } finally {
-      this.pgc.release(client, false);
+      // ending the session releases the stage's lock; a stage we could not drop is left to the next run
+      this.pgc.release(this.guard, !this.dropped);
     }
   }
 }

@@ -131,13 +131,19 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
     if (src.kind === 'table') srcColumns = await src.conn.describe(src.source);
     if (srcColumns) planFor(srcColumns);
 
+    const noteLeftovers = (what: string[] | undefined) => {
+      if (what?.length) req.log('info', `removed ${what.length} leftover(s) of an interrupted earlier run: ${what.join(', ')}`);
+    };
     const ensureSink = (names: string[]): Promise<TableSink> => {
       if (snk.kind !== 'table') throw new Error('not a table sink');
       if (tableSinkNames && tableSinkNames.join('\u0000') !== names.join('\u0000')) {
         throw new DmgwError('FILES_DIFFER', `the source columns changed between files (${tableSinkNames.join(', ')} / ${names.join(', ')})`, { field: 'source' }, 'select files of one layout');
       }
       tableSinkNames = names;
-      tableSink ??= snk.conn.openSink(snk.target, names);
+      tableSink ??= snk.conn.openSink(snk.target, names).then((ts) => {
+        noteLeftovers(ts.removedStale);
+        return ts;
+      });
       return tableSink;
     };
 
@@ -282,6 +288,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       );
 
     const results = await pool(units, Math.min(parallel, units.length), runUnit, run);
+    for (const r of results) for (const f of r.staged) noteLeftovers(f.removedStale);
     for (const r of results) allStaged.push(...r.staged);
 
     // ---- verify + commit ----------------------------------------------------------------------------------

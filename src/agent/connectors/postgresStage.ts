@@ -1,0 +1,79 @@
+/**
+ * Staging tables of the PostgreSQL sink, and the ones a killed worker leaves behind.
+ * - Name: `dmgw_stage_<target>_<created>_<random>` in the target's schema, where <target> is 8 hex digits of
+ *   the SHA-256 of `schema.table` and <created> the creation time (ms since 1970, base 36): a later run into
+ *   the same target finds its stages and knows when they were made. COMMENT ON TABLE says the same in words
+ *   for a person who finds one.
+ * - Liveness: a sink holds a session-level advisory lock keyed by its stage's name, on a session of its own,
+ *   from before the CREATE until the stage is dropped. A worker killed with SIGKILL loses its TCP connections,
+ *   PostgreSQL ends those sessions and the lock goes with them.
+ * - Cleanup: opening a sink drops the stages of its target created before its run started whose lock it can
+ *   take (a stage still locked belongs to a run that is alive, on this node or another: it is left alone).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { TableName } from './connector.js';
+
+const PREFIX = 'dmgw_stage_';
+
+export const targetTag = (schema: string, table: string): string => createHash('sha256').update(`${schema}.${table}`).digest('hex').slice(0, 8);
+
+export function stageName(tag: string, createdMs: number): string {
+  return `${PREFIX}${tag}_${createdMs.toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** The creation time in a stage name of `tag`, or undefined for anything else (an older or foreign name). */
+export function stageCreated(name: string, tag: string): number | undefined {
+  const m = new RegExp(`^${PREFIX}${tag}_([0-9a-z]+)_[0-9a-f]+$`).exec(name);
+  return m ? parseInt(m[1]!, 36) : undefined;
+}
+
+const LOCK = 'SELECT pg_advisory_lock(hashtextextended($1, 0))';
+const TRY_LOCK = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got';
+const UNLOCK = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
+
+const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+/** The schema a target without one resolves to (the first schema of the session's search_path). */
+export async function targetSchema(session: pg.Client, target: TableName): Promise<string> {
+  if (target.schema) return target.schema;
+  const r = await session.query<{ s: string | null }>('SELECT current_schema() AS s');
+  return r.rows[0]?.s ?? 'public';
+}
+
+/** Drops the stages of `schema.table` made before `before` (ms) that no live session holds; returns their names. */
+export async function dropStaleStages(session: pg.Client, schema: string, table: string, before: number): Promise<string[]> {
+  const tag = targetTag(schema, table);
+  const r = await session.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE $2`,
+    [schema, `${PREFIX.replace(/_/g, '\\_')}${tag}\\_%`],
+  );
+  const dropped: string[] = [];
+  for (const { relname } of r.rows) {
+    const created = stageCreated(relname, tag);
+    if (created === undefined || created >= before) continue;
+    if (!(await session.query<{ got: boolean }>(TRY_LOCK, [relname])).rows[0]?.got) continue;
+    try {
+      await session.query(`DROP TABLE IF EXISTS ${quote(schema)}.${quote(relname)}`);
+      dropped.push(`${schema}.${relname}`);
+    } finally {
+      await session.query(UNLOCK, [relname]);
+    }
+  }
+  return dropped;
+}
+
+/**
+ * Creates the stage of `schema.table` with `columnList` on `guard`, which keeps its lock: `guard` must stay open
+ * until the stage is dropped.
+ */
+export async function createStage(guard: pg.Client, schema: string, table: string, columnList: string, now = Date.now()): Promise<TableName> {
+  const name = stageName(targetTag(schema, table), now);
+  await guard.query(LOCK, [name]);
+  const stage = { schema, table: name };
+  const q = `${quote(schema)}.${quote(name)}`;
+  await guard.query(`CREATE UNLOGGED TABLE ${q} AS SELECT ${columnList} FROM ${quote(schema)}.${quote(table)} WITH NO DATA`);
+  const note = `dmgw staging for ${schema}.${table}, created ${new Date(now).toISOString()}; dropped when its copy commits or fails, or by the next copy into that table once no session holds it`;
+  await guard.query(`COMMENT ON TABLE ${q} IS E'${note.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
+  return stage;
+}
