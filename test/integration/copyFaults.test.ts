@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_SIZE } from '../../src/agent/connectors/azureBlob.js';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { pgConnectionString, testFactory, type TestFactory } from '../support/copyFactory.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
@@ -86,7 +87,7 @@ describe.skipIf(!up)('copy: faults mid-copy', () => {
     const list = await blob.getBlockList('committed');
     const props = await blob.getProperties();
     expect(list.committedBlocks!.reduce((s, b) => s + b.size, 0)).toBe(props.contentLength);
-    expect(list.committedBlocks!.length).toBe(Math.ceil(props.contentLength! / (4 * 1024 * 1024)));
+    expect(list.committedBlocks!.length).toBe(Math.ceil(props.contentLength! / BLOCK_SIZE));
     expect(o.dataWritten).toBe(props.contentLength);
     await blobBack('cutblob', 'cutblob_back');
     expect(await same(table('src'), table('cutblob_back'))).toBe(true);

@@ -5,7 +5,7 @@
  * block list only at `commit`: until then the blob does not exist (or keeps its old content), so a blob appears
  * whole or not at all. Blocks of an abandoned attempt are never committed; the service discards them.
  */
-import { AnonymousCredential, BlobServiceClient, newPipeline, type BlockBlobClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { BlobServiceClient, BlockBlobClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
 import { Writable, type Readable } from 'node:stream';
 import { DmgwError } from '../../common/errors.js';
@@ -13,20 +13,27 @@ import type { LinkedService } from '../../common/model/types.js';
 import { registerSecret } from '../../common/redact.js';
 import { secretText } from '../../common/secrets.js';
 import { CHUNK_BYTES } from '../copy/rows.js';
+import { storageBlob } from '../libraries.js';
 import { BlockBuffers } from './blockBuffers.js';
 import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
-export const BLOCK_SIZE = 4 * 1024 * 1024;
+/**
+ * 2 MiB blocks: every blob being written holds one while filling it, so with 4 partitions 4 are held whatever the
+ * throughput; at 4 MiB that was 16 MiB of the process's 200 MB. A blob takes at most MAX_BLOCKS: 97 GiB.
+ */
+export const BLOCK_SIZE = 2 * 1024 * 1024;
+export const MAX_BLOCKS = 50_000;
 /** per blob */
 export const BLOCKS_IN_FLIGHT = 4;
-/** Block buffers of the whole process (blockBuffers.ts): one blob keeps 4 in flight while it fills a fifth. */
-export const BLOCK_BUFFERS = new BlockBuffers(BLOCK_SIZE, BLOCKS_IN_FLIGHT + 2);
+/** Block buffers of the whole process (blockBuffers.ts): one blob keeps 4 in flight while it fills a fifth; 4 blobs fill 4 and keep 4 in flight. */
+export const BLOCK_BUFFERS = new BlockBuffers(BLOCK_SIZE, 2 * BLOCKS_IN_FLIGHT);
 
 /** The SDK retries one request a few times itself (a cut connection while staging a block); the engine retries the partition after that. */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 } };
 
 export function blobServiceClient(ls: LinkedService): BlobServiceClient {
+  const { AnonymousCredential, BlobServiceClient, newPipeline } = storageBlob();
   const tp = ls.properties.typeProperties ?? {};
   const cs = secretText(tp.connectionString);
   const sasUri = secretText(tp.sasUri);
@@ -187,6 +194,10 @@ class BlockStager extends Writable {
   }
 
   private stageCurrent(): void {
+    if (this.blockIds.length >= MAX_BLOCKS) {
+      this.failure ??= new DmgwError('BLOB_TOO_LARGE', `${this.blob.name} would need more than ${MAX_BLOCKS} blocks of ${BLOCK_SIZE / 1024 / 1024} MiB (the service's limit per blob)`, { field: 'sink.formatSettings.maxRowsPerFile' }, 'split the output: set maxRowsPerFile, or partition the source');
+      return;
+    }
     const buf = this.buf!;
     const body = buf.subarray(0, this.pos);
     const id = Buffer.from(`${this.attempt}-${String(this.blockIds.length).padStart(6, '0')}`).toString('base64');

@@ -8,10 +8,11 @@
  *   then ONE transaction moves the rows into the target.
  * Sessions use time_zone +00:00 (TIMESTAMP values come out in UTC) and utf8mb4 (4-byte characters survive).
  */
-import mysql, { type Connection, type FieldPacket } from 'mysql2';
+import type { Connection, FieldPacket } from 'mysql2';
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import type { Column, RowBatch } from '../copy/rows.js';
+import { mysql2 } from '../libraries.js';
 import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
 import { run, streamQuery } from './mysqlQuery.js';
 import { openMySqlSink, type MySqlSessions } from './mysqlSink.js';
@@ -34,7 +35,7 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
 
   /** A new session (one per partition). `multipleStatements` for user scripts (preCopyScript). */
   async connect(multipleStatements = false): Promise<Connection> {
-    const conn = mysql.createConnection({ ...this.settings.connection, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true, timezone: 'Z', charset: 'UTF8MB4_GENERAL_CI', multipleStatements });
+    const conn = mysql2().createConnection({ ...this.settings.connection, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true, timezone: 'Z', charset: 'UTF8MB4_GENERAL_CI', multipleStatements });
     // a connection that dies between statements emits 'error'; the statement in flight fails on its own
     conn.on('error', () => undefined);
     this.open.add(conn);

@@ -8,10 +8,11 @@
  *   column) and PhysicalPartitionsOfTable (`$PARTITION.function(column) = n` for each partition of the table).
  * - Loading: sqlServerSink.ts (bulk load into a staging table, one transaction into the target).
  */
-import sql from 'mssql';
+import type sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
+import { mssql } from '../libraries.js';
 import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
 import { openSqlServerSink } from './sqlServerSink.js';
 import { sqlServerConfig } from './sqlServerSettings.js';
@@ -70,7 +71,7 @@ export class SqlServerConnector implements TableConnector {
 
   /** The connector's pool (created on first use; partitions take a connection each). */
   connection(): Promise<sql.ConnectionPool> {
-    this.pool ??= new sql.ConnectionPool(this.config).connect().catch((e) => {
+    this.pool ??= new (mssql().ConnectionPool)(this.config).connect().catch((e) => {
       this.pool = undefined;
       throw e;
     });
@@ -117,7 +118,7 @@ export class SqlServerConnector implements TableConnector {
   async estimateRows(source: TableSource): Promise<number | undefined> {
     if (!source.table) return undefined;
     try {
-      const r = await (await this.connection()).request().input('t', sql.NVarChar, qualified(source.table)).query('SELECT SUM(rows) AS n FROM sys.partitions WHERE object_id = OBJECT_ID(@t) AND index_id IN (0, 1)');
+      const r = await (await this.connection()).request().input('t', mssql().NVarChar, qualified(source.table)).query('SELECT SUM(rows) AS n FROM sys.partitions WHERE object_id = OBJECT_ID(@t) AND index_id IN (0, 1)');
       const n = Number((r.recordset[0] as { n: number | null }).n ?? -1);
       return n >= 0 ? n : undefined;
     } catch {
@@ -130,7 +131,7 @@ export class SqlServerConnector implements TableConnector {
     if (!source.table) throw new DmgwError('PARTITION_OPTION', 'PhysicalPartitionsOfTable needs a table source, not a query', { field: 'source.partitionOption' }, 'set the dataset table, or use DynamicRange with a query');
     const r = await (await this.connection())
       .request()
-      .input('t', sql.NVarChar, qualified(source.table))
+      .input('t', mssql().NVarChar, qualified(source.table))
       .query(`SELECT pf.name AS fn, c.name AS col, pf.fanout AS parts FROM sys.indexes i
         JOIN sys.partition_schemes ps ON ps.data_space_id = i.data_space_id
         JOIN sys.partition_functions pf ON pf.function_id = ps.function_id

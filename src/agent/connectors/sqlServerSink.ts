@@ -6,9 +6,10 @@
  * target in ONE transaction (IDENTITY_INSERT around it when identity columns are loaded), then drops the stage.
  */
 import { randomBytes } from 'node:crypto';
-import sql from 'mssql';
+import type sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
 import type { Row, RowBatch } from '../copy/rows.js';
+import { mssql } from '../libraries.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import type { TableName, TableSink, TableSource } from './connector.js';
 import { callSqlServerWriter } from './sqlServerWriter.js';
@@ -39,7 +40,7 @@ export async function openSqlServerSink(conn: SqlServerSessions, target: TableNa
     return col;
   });
   const pool = await conn.connection();
-  const identity = (await pool.request().input('t', sql.NVarChar, name(target)).query('SELECT name FROM sys.identity_columns WHERE object_id = OBJECT_ID(@t)')).recordset.map((r) => String((r as { name: string }).name).toLowerCase());
+  const identity = (await pool.request().input('t', mssql().NVarChar, name(target)).query('SELECT name FROM sys.identity_columns WHERE object_id = OBJECT_ID(@t)')).recordset.map((r) => String((r as { name: string }).name).toLowerCase());
   const stage: TableName = { schema: target.schema, table: `dmgw_stage_${randomBytes(6).toString('hex')}` };
   await pool.request().batch(`CREATE TABLE ${name(stage)} (${loaded.map((c) => `${quoteIdent(c.name)} ${stagedDeclaration(c)} NULL`).join(', ')})`);
   return new SqlServerTableSink(conn, target, stage, loaded, loaded.some((c) => identity.includes(c.name.toLowerCase())));
@@ -60,14 +61,14 @@ class SqlServerTableSink implements TableSink {
   }
 
   private table(): sql.Table {
-    const t = new sql.Table(name(this.stage));
+    const t = new (mssql().Table)(name(this.stage));
     t.create = false;
-    for (const c of this.columns) t.columns.add(c.name, c.type === 'binary' ? sql.VarBinary(sql.MAX) : sql.NVarChar(sql.MAX), { nullable: true });
+    for (const c of this.columns) t.columns.add(c.name, c.type === 'binary' ? mssql().VarBinary(mssql().MAX) : mssql().NVarChar(mssql().MAX), { nullable: true });
     return t;
   }
 
   async loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal): Promise<number> {
-    const tx = new sql.Transaction(await this.conn.connection());
+    const tx = new (mssql().Transaction)(await this.conn.connection());
     await tx.begin();
     const onAbort = () => void tx.rollback().catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -76,7 +77,7 @@ class SqlServerTableSink implements TableSink {
       let t = this.table();
       const send = async () => {
         if (!t.rows.length) return;
-        n += (await new sql.Request(tx).bulk(t)).rowsAffected;
+        n += (await new (mssql().Request)(tx).bulk(t)).rowsAffected;
         t = this.table();
       };
       for await (const batch of rows) {
@@ -107,10 +108,10 @@ class SqlServerTableSink implements TableSink {
   }
 
   async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
-    const tx = new sql.Transaction(await this.conn.connection());
+    const tx = new (mssql().Transaction)(await this.conn.connection());
     await tx.begin();
     try {
-      if (preCopyScript?.trim()) await new sql.Request(tx).batch(preCopyScript);
+      if (preCopyScript?.trim()) await new (mssql().Request)(tx).batch(preCopyScript);
       const cols = this.columns.map((c) => quoteIdent(c.name)).join(', ');
       if (writer) {
         const n = await callSqlServerWriter(tx, writer, cols, this.converted());
@@ -118,7 +119,7 @@ class SqlServerTableSink implements TableSink {
         return n;
       }
       const insert = `INSERT INTO ${name(this.target)} (${cols}) ${this.converted()}`;
-      const r = await new sql.Request(tx).batch(this.identityInsert ? `SET IDENTITY_INSERT ${name(this.target)} ON; ${insert}; SET IDENTITY_INSERT ${name(this.target)} OFF;` : insert);
+      const r = await new (mssql().Request)(tx).batch(this.identityInsert ? `SET IDENTITY_INSERT ${name(this.target)} ON; ${insert}; SET IDENTITY_INSERT ${name(this.target)} OFF;` : insert);
       await tx.commit();
       return r.rowsAffected.reduce((a, b) => a + b, 0);
     } catch (e) {

@@ -5,8 +5,9 @@
  * parameter `storedProcedureTableTypeParameterName`; the other parameters go by name. All of it runs on the
  * server in one batch, so the rows never travel back through the gateway.
  */
-import sql from 'mssql';
+import type sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
+import { mssql } from '../libraries.js';
 import { procedureNameParts } from '../procedures/procedure.js';
 import { sqlServerInput } from '../procedures/sqlServerCall.js';
 import { writerFailed, type WriterProcedure } from '../procedures/writer.js';
@@ -36,7 +37,7 @@ export function sqlServerWriterBatch(writer: WriterProcedure, columns: string, c
 
 /** Runs the writer inside `tx`; returns the rows handed to the procedure. */
 export async function callSqlServerWriter(tx: sql.Transaction, writer: WriterProcedure, columns: string, converted: string): Promise<number> {
-  const req = new sql.Request(tx);
+  const req = new (mssql().Request)(tx);
   writer.parameters.forEach((p, i) => sqlServerInput(req, p, `dmgw_p${i}`));
   try {
     const r = await req.query(sqlServerWriterBatch(writer, columns, converted));

@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type CompressionCodec, type SchemaElement } from 'hyparquet';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { CompressionCodec, SchemaElement } from 'hyparquet';
+import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { DmgwError } from '../../common/errors.js';
 import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
+import { hyparquet, hyparquetWriter } from '../libraries.js';
 import type { BinaryRowEncoder, FileFormat, RowDecoder, RowEncoder } from './format.js';
 import { parquetColumn, readColumn, type ParquetReadColumn, type ParquetValue } from './parquetTypes.js';
 
@@ -63,24 +64,30 @@ export function parquetFormat(tp: Record<string, unknown>): ParquetFormat {
   };
 }
 
-/** hyparquet-writer's ByteWriter whose bytes are taken out after each row group (as its own file writer does). */
-class DrainingWriter extends ByteWriter {
-  private chunks: Buffer[] = [];
-  flush(): void {
-    if (!this.index) return;
-    this.chunks.push(Buffer.from(this.buffer.slice(0, this.index)));
-    this.index = 0;
-  }
-  take(): Buffer {
-    this.flush();
-    const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    this.chunks = [];
-    return out;
-  }
+type DrainingWriter = ByteWriter & { take(): Buffer };
+let drainingWriter: (new (size: number) => DrainingWriter) | undefined;
+
+/** hyparquet-writer's ByteWriter whose bytes are taken out after each row group (as its own file writer does); defined once the library is loaded (libraries.ts). */
+function newDrainingWriter(size: number): DrainingWriter {
+  drainingWriter ??= class extends hyparquetWriter().ByteWriter {
+    private chunks: Buffer[] = [];
+    flush(): void {
+      if (!this.index) return;
+      this.chunks.push(Buffer.from(this.buffer.slice(0, this.index)));
+      this.index = 0;
+    }
+    take(): Buffer {
+      this.flush();
+      const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.chunks = [];
+      return out;
+    }
+  };
+  return new drainingWriter(size);
 }
 
 class ParquetEncoder implements BinaryRowEncoder {
-  private readonly out = new DrainingWriter(1 << 20);
+  private readonly out = newDrainingWriter(1 << 20);
   private readonly writer: ParquetWriter;
   private readonly cols;
   private data: ParquetValue[][];
@@ -91,7 +98,7 @@ class ParquetEncoder implements BinaryRowEncoder {
     this.cols = columns.map(parquetColumn);
     this.data = this.cols.map(() => []);
     const schema: SchemaElement[] = [{ name: 'root', num_children: this.cols.length }, ...this.cols.map((c) => c.element)];
-    this.writer = new ParquetWriter({ writer: this.out, schema, codec, compressors: COMPRESS, createdBy: 'dmgw (hyparquet-writer)' });
+    this.writer = new (hyparquetWriter().ParquetWriter)({ writer: this.out, schema, codec, compressors: COMPRESS, createdBy: 'dmgw (hyparquet-writer)' });
   }
 
   begin(): Uint8Array {
@@ -140,6 +147,7 @@ const PARSERS = {
 };
 
 async function* readParquet(raw: Readable, wanted: string[] | undefined, signal: AbortSignal, countBytes?: (n: number) => void): AsyncGenerator<RowBatch> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = hyparquet();
   const spool = join(tmpdir(), `dmgw-parquet-${randomBytes(8).toString('hex')}.parquet`);
   try {
     const count = new Transform({

@@ -4,12 +4,14 @@
  * pass a decimal through a float); booleans as BIT, bytes as VARBINARY. Kept apart from sqlServer.ts so the sink
  * can use it without an import cycle.
  */
-import sql from 'mssql';
+import type sql from 'mssql';
+import { mssql } from '../libraries.js';
 import { toMySqlDateTime } from '../connectors/mysqlTypes.js';
 import type { ProcedureParameter } from './procedure.js';
 
 /** Adds `p` to `req` as input `as` (default: its own name). */
 export function sqlServerInput(req: sql.Request, p: ProcedureParameter, as = p.name): void {
+  const sql = mssql();
   if (p.type === 'Boolean') req.input(as, sql.Bit, p.value === null ? null : p.value === 'true');
   else if (p.type === 'Byte[]') req.input(as, sql.VarBinary(sql.MAX), p.value === null ? null : Buffer.from(p.value, 'hex'));
   else if (p.type === 'Datetime') req.input(as, sql.NVarChar(64), p.value === null ? null : toMySqlDateTime(p.value));
