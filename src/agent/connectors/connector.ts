@@ -72,6 +72,8 @@ export interface TableConnector extends ConnectorBase {
   physicalPartitions?(source: TableSource): Promise<RangePartition[] | undefined>;
   /** The fast path: the store writes `form` itself; undefined when the form cannot be expressed. */
   readBytes?(source: TableSource, range: RangePartition | undefined, form: ByteForm, signal: AbortSignal): Promise<ByteRead | undefined>;
+  /** Whether its sinks' `loadBytes` takes `form` (the engine then streams a file's bytes to it: copy/csvLoad.ts). */
+  loadsBytes?(form: ByteForm): boolean;
   /** Prepares loading `columns` of `target`: nothing is visible in `target` until `commit`. */
   openSink(target: TableName, columns: string[]): Promise<TableSink>;
 }

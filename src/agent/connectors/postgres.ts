@@ -271,6 +271,10 @@ export class PostgresConnector implements TableConnector {
     return { stream, rowCount: () => stream.rowCount };
   }
 
+  loadsBytes(form: ByteForm): boolean {
+    return form.kind === 'pgtext' || copyCsvOptions(form.options) !== undefined;
+  }
+
   async openSink(target: TableName, columns: string[]): Promise<TableSink> {
     const all = await this.withClient(async (c) => {
       try {

@@ -11,27 +11,24 @@
  * 4. Commit: rename/commit-block-list every staged file, or move the staging table into the target in one
  *    transaction. Any failure or cancel before this point leaves the sink as it was.
  */
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { DmgwError } from '../../common/errors.js';
 import type { ActivityOutput, ConsistencyVerdict } from '../../common/events.js';
 import { redactError } from '../../common/redact.js';
 import type { ByteForm, FileRef, RangePartition, StagedFile, TableSink } from '../connectors/connector.js';
 import { csvDecoder, type DelimitedTextFormat } from '../formats/delimitedTextFormat.js';
-import { decodeInPieces } from '../formats/encoding.js';
 import { ordinalName } from '../formats/delimitedText.js';
-import type { RowDecoder } from '../formats/format.js';
-import { PgTextParser } from '../formats/pgText.js';
+import { byteTee, pgTextDecoder } from './byteTee.js';
 import { Checksum } from './checksum.js';
+import { loadCsvFiles } from './csvLoad.js';
 import { openSinkEnd, openSourceEnd, type ResolvedDataset, type SinkEnd, type SourceEnd } from './endpoints.js';
 import { FileOutput } from './fileOutput.js';
 import { readFileRows, rowsOfStream } from './fileRows.js';
-import { CopyMeters, countNewlines, type Meter } from './meter.js';
+import { CopyMeters, type Meter } from './meter.js';
 import { describePartition, splitRange } from './partitions.js';
 import { writerProcedureOf } from '../procedures/writer.js';
 import { DEFAULT_PARTITION_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import { CHUNK_BYTES, type Column, type LogicalType, type Row, type RowBatch } from './rows.js';
+import type { Column, LogicalType, Row, RowBatch } from './rows.js';
 import { applyMapping, mappingsOf, planMapping, type ColumnMapping } from './translator.js';
 import { boundHeap } from './heapBounds.js';
 
@@ -183,6 +180,10 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           : snk.kind === 'table' && snk.conn.constructor === src.conn.constructor
             ? { kind: 'pgtext' }
             : undefined;
+    // delimited-text files into a store that parses that CSV itself (csvLoad.ts)
+    const csvLoad: DelimitedTextFormat | undefined =
+      src.kind === 'files' && snk.kind === 'table' && !mappings && src.format.type === 'DelimitedText' && snk.conn.loadsBytes?.({ kind: 'csv', options: (src.format as DelimitedTextFormat).options }) ? (src.format as DelimitedTextFormat) : undefined;
+    if (fastForm || csvLoad) req.log('verbose', `fast path: ${csvLoad ? 'the files go to COPY FROM STDIN as CSV' : `the source writes ${fastForm!.kind === 'csv' ? 'the CSV' : 'COPY text'} itself`}`);
 
     // ---- progress -----------------------------------------------------------------------------------------
     if (req.progress) {
@@ -196,7 +197,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       if (fastForm && src.kind === 'table') {
         const read = await src.conn.readBytes!(src.source, unit.range, fastForm, signal);
         if (read) {
-          const tee = byteMeter(meter, sum ? (fastForm.kind === 'csv' ? csvDecoder(fastForm.options) : pgTextDecoder()) : undefined, sum);
+          const tee = byteTee(meter, sum ? (fastForm.kind === 'csv' ? csvDecoder(fastForm.options) : pgTextDecoder()) : undefined, sum);
           if (snk.kind === 'files') {
             const out = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: (i) => snk.naming.name(unit.index, units.length, i), meter, signal });
             try {
@@ -218,6 +219,20 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           if (sum && sum.rows !== rows) throw new DmgwError('DATA_INCONSISTENT', `partition ${unit.index}: the source reported ${rows} rows but ${sum.rows} were parsed from its output`, {}, 'report this as a bug');
           return sum;
         }
+      }
+      if (csvLoad && src.kind === 'files') {
+        return loadCsvFiles(unit.files!, {
+          store: src.conn,
+          compression: src.compression,
+          options: csvLoad.options,
+          meter,
+          signal,
+          validate,
+          sinkFor: async (columns) => {
+            const p = planFor(columns);
+            return { sink: await ensureSink(p.columns.map((c) => c.name)), checkTypes: p.checkTypes };
+          },
+        });
       }
       // the row path
       let sumRef = sum;
@@ -386,44 +401,6 @@ async function compare(source: Checksum, sourceRows: number, fill: (s: Checksum)
 function fileWanted(mappings: ColumnMapping[] | undefined, target: Column[] | undefined): string[] | undefined {
   if (mappings) return mappings.map((m) => m.source.name).filter((n): n is string => !!n);
   return target?.map((c) => c.name);
-}
-
-function pgTextDecoder(): RowDecoder {
-  const p = new PgTextParser();
-  return { push: (t, out) => p.push(t, out), end: (out) => p.end(out), columns: () => [] };
-}
-
-/** Passes the fast path's bytes on, counting them (and their newlines for progress) and, when asked, parsing them for the checksum. */
-function byteMeter(meter: Meter, decoder: RowDecoder | undefined, sum: Checksum | undefined): Transform {
-  const text = new StringDecoder('utf8');
-  const rows: Row[] = [];
-  return new Transform({
-    highWaterMark: CHUNK_BYTES,
-    transform(chunk: Buffer, _e, cb) {
-      meter.bytesRead += chunk.length;
-      const n = countNewlines(chunk);
-      meter.rowsRead += n;
-      meter.rowsWritten += n;
-      if (decoder && sum) {
-        decodeInPieces(text, chunk, (t) => decoder.push(t, rows));
-        sum.addRows(rows);
-        rows.length = 0;
-      }
-      cb(null, chunk);
-    },
-    flush(cb) {
-      try {
-        if (decoder && sum) {
-          decoder.push(text.end(), rows);
-          decoder.end(rows);
-          sum.addRows(rows);
-        }
-        cb();
-      } catch (e) {
-        cb(e as Error);
-      }
-    },
-  });
 }
 
 /** Runs `work` over `items`, `n` at a time; the first failure stops the others (via `run`) and is thrown. */
