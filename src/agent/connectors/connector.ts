@@ -44,6 +44,8 @@ export interface RangePartition {
   lower?: string;
   upper?: string;
   withNulls: boolean;
+  /** how logs name the slice when it is not a range (a physical partition) */
+  label?: string;
 }
 
 export interface Bounds {

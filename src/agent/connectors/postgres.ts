@@ -22,6 +22,7 @@ import { formatPgText, PgTextParser } from '../formats/pgText.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import { callPostgresWriter } from './postgresWriter.js';
 import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
+import { isPartitionSlice, partitionSlices, type PgPartitionSlice } from './postgresPartitions.js';
 import { postgresConfig } from './postgresSettings.js';
 import { createStage, dropStaleStages, targetSchema } from './postgresStage.js';
 
@@ -91,6 +92,7 @@ function literal(type: LogicalType, v: string): string {
 
 export function rangeSql(sql: string, range: RangePartition | undefined): string {
   if (!range) return sql;
+  if (isPartitionSlice(range)) return range.select;
   const col = quoteIdent(range.column);
   const conds: string[] = [];
   if (range.lower !== undefined) conds.push(`${col} >= ${literal(range.type, range.lower)}`);
@@ -205,10 +207,20 @@ export class PostgresConnector implements TableConnector {
     return { type: col.type, min: r.rows[0]!.min, max: r.rows[0]!.max };
   }
 
+  /** PhysicalPartitionsOfTable: one slice per leaf partition (postgresPartitions.ts); undefined for a plain table. */
+  async physicalPartitions(source: TableSource): Promise<PgPartitionSlice[] | undefined> {
+    if (!source.table) throw new DmgwError('PARTITION_OPTION', 'PhysicalPartitionsOfTable needs a table source, not a query', { field: 'source.partitionOption' }, 'set the dataset table, or use DynamicRange with a query');
+    const columns = (await this.describe(source)).map((c) => c.name);
+    return this.withClient((c) => partitionSlices(c, source.table!, qualified(source.table!), columns));
+  }
+
   async estimateRows(source: TableSource): Promise<number | undefined> {
     if (!source.table) return undefined;
     try {
-      const r = await this.withClient((c) => c.query<{ n: string }>('SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass', [qualified(source.table!)]));
+      // a partitioned table's own reltuples is -1: add up its leaves' (a plain table is its own only leaf)
+      const r = await this.withClient((c) =>
+        c.query<{ n: string }>('SELECT CASE WHEN bool_and(c.reltuples < 0) THEN -1 ELSE sum(greatest(c.reltuples, 0)) END::bigint AS n FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf', [qualified(source.table!)]),
+      );
       const n = Number(r.rows[0]?.n ?? -1);
       return n >= 0 ? n : undefined;
     } catch {

@@ -159,6 +159,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         units = ranges.map((range, index) => ({ index, range }));
       } else if (option === 'PhysicalPartitionsOfTable' && src.conn.physicalPartitions) {
         const slices = await src.conn.physicalPartitions(src.source);
+        if (!slices?.length) req.log('info', `partitionOption PhysicalPartitionsOfTable: ${describeEnd(src)} is not a partitioned table; copying it as one stream`);
         units = slices?.length ? slices.map((range, index) => ({ index, range })) : [{ index: 0 }];
       } else {
         if (option !== 'None') req.log('warn', `partitionOption ${option} is not supported; copying without partitions`);

@@ -79,6 +79,7 @@ export function splitRange(column: string, bounds: Bounds, n: number, lowerBound
 /** `col >= a AND col < b` for logs and progress. */
 export function describePartition(p: RangePartition | undefined): string {
   if (!p) return 'all rows';
+  if (p.label) return p.label;
   const parts = [p.lower !== undefined ? `${p.column} >= ${p.lower}` : '', p.upper !== undefined ? `${p.column} < ${p.upper}` : ''].filter(Boolean);
   return `${parts.join(' and ') || 'all rows'}${p.withNulls ? ` (+ ${p.column} null)` : ''}`;
 }
