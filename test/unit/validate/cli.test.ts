@@ -99,7 +99,11 @@ describe('dmgw validate on valid factories', () => {
     const r = await run(['validate', 'test/fixtures/valid/full-featured', '--json']);
     expect(JSON.parse(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^test\/fixtures\/valid\/full-featured: valid — 26 files, 0 errors, 0 warnings\n$/);
+    // the count comes from the folder, so adding a fixture file does not need this test changed
+    const dir = 'test/fixtures/valid/full-featured';
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).length;
+    expect(files).toBeGreaterThan(20);
+    expect(r.stderr).toBe(`${dir}: valid — ${files} files, 0 errors, 0 warnings\n`);
   });
 
   it('exits 0 with warnings only and names files relative to the current folder', async () => {
