@@ -114,8 +114,11 @@ export class AzureBlobConnector implements FileConnector {
         state = 'committed';
       },
       abort: async () => {
-        if (state === 'open') state = 'aborted';
+        if (state !== 'open') return;
+        state = 'aborted';
         if (!stream.destroyed) stream.destroy();
+        await stream.settled();
+        if (stream.blockIds.length) await discardUncommittedBlocks(blob);
       },
     };
   }
@@ -193,6 +196,11 @@ class BlockStager extends Writable {
     cb(err);
   }
 
+  /** Resolves when no stage request is in flight any more (whatever their outcome). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   private stageCurrent(): void {
     if (this.blockIds.length >= MAX_BLOCKS) {
       this.failure ??= new DmgwError('BLOB_TOO_LARGE', `${this.blob.name} would need more than ${MAX_BLOCKS} blocks of ${BLOCK_SIZE / 1024 / 1024} MiB (the service's limit per blob)`, { field: 'sink.formatSettings.maxRowsPerFile' }, 'split the output: set maxRowsPerFile, or partition the source');
@@ -217,5 +225,40 @@ class BlockStager extends Writable {
         this.buffers.give(buf);
       });
     this.inFlight.add(p);
+  }
+}
+
+/**
+ * Throws away the blocks a cancelled or failed attempt staged, so that nothing of it stays in the account
+ * (the service would otherwise keep uncommitted blocks for a week). Put Block List discards every uncommitted
+ * block it does not name: a blob that had no committed version gets an empty commit and is then deleted; an
+ * existing block blob gets its current committed list re-committed (with its headers and metadata), so it stays
+ * as it was.
+ * Best effort on a fresh request (the run's own signal is already aborted); failures are left to the service's
+ * garbage collection.
+ */
+async function discardUncommittedBlocks(blob: BlockBlobClient): Promise<void> {
+  try {
+    // getProperties sees only a committed blob: staged blocks alone do not make one
+    const p = await blob.getProperties().catch((e: { statusCode?: number }) => {
+      if (e.statusCode === 404) return undefined;
+      throw e;
+    });
+    if (!p) {
+      await blob.commitBlockList([]);
+      await blob.deleteIfExists();
+      return;
+    }
+    const committed = ((await blob.getBlockList('committed')).committedBlocks ?? []).map((b) => b.name ?? '');
+    // A blob written in one Put Blob has no block list to re-commit: it is left exactly as it was, and the
+    // staged blocks to the service's garbage collection.
+    if (committed.length) {
+      await blob.commitBlockList(committed, {
+        blobHTTPHeaders: { blobContentType: p.contentType, blobContentEncoding: p.contentEncoding, blobContentLanguage: p.contentLanguage, blobContentDisposition: p.contentDisposition, blobCacheControl: p.cacheControl, blobContentMD5: p.contentMD5 },
+        metadata: p.metadata,
+      });
+    }
+  } catch {
+    // left to the service: uncommitted blocks expire by themselves
   }
 }
