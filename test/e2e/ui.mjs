@@ -90,16 +90,27 @@ export async function runUiChecks({ url, workspace, factory, out, gatewayKey, lo
       await notification('Signed in to Azure as e2e@dmgw.test').waitFor({ timeout: 30_000 });
     });
 
+    // A click that lands while the tree re-renders (a refresh after sign-in) only selects the row; the
+    // keyboard's Right arrow expands a selected row. Try both until the row says it is expanded.
+    const expand = async (row) => {
+      for (let i = 0; i < 6 && (await row.getAttribute('aria-expanded')) !== 'true'; i++) {
+        await row.click();
+        if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+        await page.waitForTimeout(500);
+      }
+      if ((await row.getAttribute('aria-expanded')) !== 'true') throw new Error(`could not expand ${await row.innerText()}`);
+    };
+
     await step('azure-tree-subscription-factory-gateway', async () => {
       const rows = page.locator('.pane-body .monaco-list-row');
       const azure = rows.filter({ hasText: 'e2e@dmgw.test' }).first();
       await azure.waitFor({ timeout: 30_000 });
-      if ((await azure.getAttribute('aria-expanded')) !== 'true') await azure.click();
+      await expand(azure);
       await rows.filter({ hasText: 'Default subscription (dmgw factory service)' }).first().waitFor({ timeout: 30_000 });
       await rows.filter({ hasText: 'factory-ui' }).last().waitFor({ timeout: 30_000 });
       const gw = rows.filter({ hasText: 'UiGateway' }).last();
       await gw.waitFor({ timeout: 30_000 });
-      if ((await gw.getAttribute('aria-expanded')) !== 'true') await gw.click();
+      await expand(gw);
       await rows.filter({ hasText: 'authKey1' }).last().waitFor({ timeout: 30_000 });
       await rows.filter({ hasText: 'Node vscode-ui' }).last().waitFor({ timeout: 30_000 });
     });
