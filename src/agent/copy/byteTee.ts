@@ -1,6 +1,6 @@
 /**
- * The fast paths' tap on the bytes going to the sink: counts them (and their newlines, an approximate row count
- * for progress) and, for validateDataConsistency, parses them for the checksum as they pass.
+ * The fast paths' tap on the bytes going to the sink: counts them (and their rows, for live progress: see
+ * csvRowCounter) and, for validateDataConsistency, parses them for the checksum as they pass.
  */
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -8,7 +8,8 @@ import { decodeInPieces } from '../formats/encoding.js';
 import type { RowDecoder } from '../formats/format.js';
 import { PgTextParser } from '../formats/pgText.js';
 import type { Checksum } from './checksum.js';
-import { countNewlines, type Meter } from './meter.js';
+import type { ByteForm } from '../connectors/connector.js';
+import { countNewlines, csvRowCounter, type Meter } from './meter.js';
 import { CHUNK_BYTES, type Row } from './rows.js';
 
 export function pgTextDecoder(): RowDecoder {
@@ -16,15 +17,21 @@ export function pgTextDecoder(): RowDecoder {
   return { push: (t, out) => p.push(t, out), end: (out) => p.end(out), columns: () => [] };
 }
 
+/** Counts the rows of one byte stream in `form`, chunk by chunk. */
+export function rowCounter(form: ByteForm): (chunk: Buffer) => number {
+  return form.kind === 'csv' ? csvRowCounter(form.options.quoteChar, form.options.escapeChar, form.options.firstRowAsHeader) : countNewlines;
+}
+
 /** `countBytes`: add the bytes to meter.bytesRead (false when the caller counts what it read itself, e.g. compressed). */
-export function byteTee(meter: Meter, decoder: RowDecoder | undefined, sum: Checksum | undefined, countBytes = true): Transform {
+export function byteTee(meter: Meter, form: ByteForm, decoder: RowDecoder | undefined, sum: Checksum | undefined, countBytes = true): Transform {
   const text = new StringDecoder('utf8');
+  const countRows = rowCounter(form);
   const rows: Row[] = [];
   return new Transform({
     highWaterMark: CHUNK_BYTES,
     transform(chunk: Buffer, _e, cb) {
       if (countBytes) meter.bytesRead += chunk.length;
-      const n = countNewlines(chunk);
+      const n = countRows(chunk);
       meter.rowsRead += n;
       meter.rowsWritten += n;
       try {

@@ -96,7 +96,7 @@ export async function loadCsvFiles(files: FileRef[], c: CsvLoad): Promise<Checks
       await done;
       countRead(0);
     }
-    const tee = byteTee(meter, sum ? csvDecoder(c.options) : undefined, sum, false);
+    const tee = byteTee(meter, { kind: 'csv', options: c.options }, sum ? csvDecoder(c.options) : undefined, sum, false);
     // the reading half of the pipe: its failure destroys `tee`, which fails the load
     tee.on('error', () => undefined);
     pipeline(Readable.from(bytes(), { objectMode: false }), tee).catch(() => undefined);
@@ -104,7 +104,7 @@ export async function loadCsvFiles(files: FileRef[], c: CsvLoad): Promise<Checks
     const load = sink.loadBytes?.(tee, { kind: 'csv', options: c.options }, c.signal);
     if (!load) throw new Error('the table sink does not take the CSV it said it takes (loadsBytes)');
     const n = await load;
-    // exact counts replace the newline estimate made for progress
+    // exact counts replace the live count made for progress
     meter.rowsRead = rowsRead + n;
     meter.rowsWritten = rowsWritten + n;
   }

@@ -198,7 +198,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       if (fastForm && src.kind === 'table') {
         const read = await src.conn.readBytes!(src.source, unit.range, fastForm, signal);
         if (read) {
-          const tee = byteTee(meter, sum ? (fastForm.kind === 'csv' ? csvDecoder(fastForm.options) : pgTextDecoder()) : undefined, sum);
+          const tee = byteTee(meter, fastForm, sum ? (fastForm.kind === 'csv' ? csvDecoder(fastForm.options) : pgTextDecoder()) : undefined, sum);
           if (snk.kind === 'files') {
             const out = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: (i) => snk.naming.name(unit.index, units.length, i), meter, signal });
             try {

@@ -48,10 +48,68 @@ export class CopyMeters {
   }
 }
 
-/** Counts '\n' bytes: an approximate row count of CSV/COPY text for progress (exact counts come at the end). */
+/** Counts '\n' bytes: the row count of COPY text (a newline inside a value is written as `\n`). */
 export function countNewlines(b: Buffer): number {
   let n = 0;
   let i = -1;
   while ((i = b.indexOf(10, i + 1)) !== -1) n++;
   return n;
+}
+
+const NL = 10;
+
+/**
+ * Counts the rows of a CSV byte stream as it passes, chunk by chunk, for live progress: a '\n' ends a row
+ * only outside quotes, and the header line is not a row. `quote` and `escape` are one ASCII character each
+ * (what the fast path writes; '' = no quoting); with escape = quote a doubled quote toggles twice, so the
+ * quoted regions are simply the stretches between odd and even quotes. Exact counts still come from the
+ * store at the end; this only keeps the live numbers honest (a newline in a text value is no new row).
+ */
+export function csvRowCounter(quote: string, escape: string, header: boolean): (chunk: Buffer) => number {
+  if (!quote) {
+    let skip = header ? 1 : 0;
+    return (b) => {
+      let n = countNewlines(b);
+      if (skip && n) (n -= 1), (skip = 0);
+      return n;
+    };
+  }
+  const q = quote.charCodeAt(0);
+  const e = (escape || quote).charCodeAt(0);
+  let inQuote = false;
+  let escaped = false;
+  let skip = header ? 1 : 0;
+  return (b) => {
+    let n = 0;
+    let i = 0;
+    const len = b.length;
+    while (i < len) {
+      if (!inQuote) {
+        const next = b.indexOf(q, i);
+        const end = next < 0 ? len : next;
+        for (let j = b.indexOf(NL, i); j !== -1 && j < end; j = b.indexOf(NL, j + 1)) n++;
+        if (next < 0) break;
+        inQuote = true;
+        i = next + 1;
+      } else if (e === q) {
+        const next = b.indexOf(q, i);
+        if (next < 0) break;
+        inQuote = false;
+        i = next + 1;
+      } else {
+        for (; i < len; i++) {
+          const c = b[i];
+          if (escaped) escaped = false;
+          else if (c === e) escaped = true;
+          else if (c === q) {
+            inQuote = false;
+            i++;
+            break;
+          }
+        }
+      }
+    }
+    if (skip && n) (n -= 1), (skip = 0);
+    return n;
+  };
 }

@@ -255,7 +255,8 @@ async function executeActivity(a: Activity, factory: Factory, scope: ExpressionS
     log: (level, message) => emit({ event: 'log', level, activity: a.name, message: redact(message) }),
     progress: (p) => {
       const now = Date.now();
-      const rowsPerSecond = now > last.t ? Math.round(((p.rowsRead - last.rows) * 1000) / (now - last.t)) : 0;
+      // a partition that restarts takes its rows back: the rate is then 0, never negative
+      const rowsPerSecond = now > last.t ? Math.max(0, Math.round(((p.rowsRead - last.rows) * 1000) / (now - last.t))) : 0;
       last = { t: now, rows: p.rowsRead };
       emit({ event: 'progress', activity: a.name, rowsRead: p.rowsRead, rowsWritten: p.rowsWritten, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten, rowsPerSecond, ...(p.rowsTotal !== undefined ? { rowsTotal: p.rowsTotal } : {}), partitions: p.partitions, partitionsDone: p.partitionsDone });
     },
