@@ -1,6 +1,7 @@
 /**
  * PostgreSQL ↔ Azure Blob (a real Azurite) ↔ files, with the awkward table: what comes back into PostgreSQL
- * equals the source; a blob corrupted on its way into storage fails the consistency check and is removed.
+ * equals the source; a block damaged on its way into storage is refused by the service (its Content-MD5) and
+ * sent again; a blob that reads back different from the source fails the consistency check and is removed.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { readFileSync } from 'node:fs';
@@ -83,7 +84,7 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
     await loadBack('fromchain', endCsv, 'FileServerReadSettings', 'end');
   });
 
-  it('a blob corrupted on its way into storage fails the consistency check and is removed', async () => {
+  it('a block damaged on its way into storage is refused by the service (Content-MD5) and the partition sends it again', async () => {
     const proxy = await startFaultProxy(az.port, '127.0.0.1', { corruptUpstreamAtByte: 60_000 });
     try {
       f.write('linkedService', 'BadBlob', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${proxy.port}/${DEV_ACCOUNT};` } });
@@ -91,11 +92,34 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
       await blobs.getContainerClient('corrupt').createIfNotExists();
       const ds = f.dataset('Corrupt', 'DelimitedText', 'BadBlob', { location: { type: 'AzureBlobStorageLocation', container: 'corrupt', fileName: 'c.csv' }, firstRowAsHeader: true, escapeChar: '"' });
       const r = await f.copy('ToCorrupt', 'Src', ds, { source: {}, sink: {}, validateDataConsistency: true });
+      expect(r.error).toBeUndefined();
+      const o = r.activities[0]!.output!;
+      expect(o.retries).toBe(1);
+      expect(o.dataConsistencyVerification?.ok).toBe(true);
+      const retried = r.events.filter((e) => e.event === 'log' && /failed on try 1/.test(e.message));
+      expect(retried.map((e) => (e as { message: string }).message).join('\n')).toMatch(/MD5/i);
+      // what is stored is what a clean copy writes
+      const clean = f.dataset('Clean', 'DelimitedText', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'corrupt', fileName: 'clean.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+      expect((await f.copy('ToClean', 'Src', clean, { source: {}, sink: {} })).error).toBeUndefined();
+      const c = blobs.getContainerClient('corrupt');
+      expect((await c.getBlobClient('c.csv').downloadToBuffer()).equals(await c.getBlobClient('clean.csv').downloadToBuffer())).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a blob that reads back different from the source fails the consistency check and is removed', async () => {
+    // the upload is intact; one letter of the read-back (the check's download) is changed on the way
+    const proxy = await startFaultProxy(az.port, '127.0.0.1', { corruptDownstreamChunkOver: 16_384 });
+    try {
+      f.write('linkedService', 'BadRead', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${proxy.port}/${DEV_ACCOUNT};` } });
+      await blobs.getContainerClient('misread').createIfNotExists();
+      const ds = f.dataset('Misread', 'DelimitedText', 'BadRead', { location: { type: 'AzureBlobStorageLocation', container: 'misread', fileName: 'm.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+      const r = await f.copy('ToMisread', 'Src', ds, { source: {}, sink: {}, validateDataConsistency: true });
       expect(r.status).toBe('Failed');
       expect(r.error?.code).toBe('DATA_INCONSISTENT');
-      const v = r.activities[0]!;
-      expect(v.error?.message).toMatch(/source 2007 rows .* sink 2007 rows/);
-      expect(await blobs.getContainerClient('corrupt').getBlobClient('c.csv').exists()).toBe(false);
+      expect(r.activities[0]!.error?.message).toMatch(/source 2007 rows .* sink 2007 rows/);
+      expect(await blobs.getContainerClient('misread').getBlobClient('m.csv').exists()).toBe(false);
     } finally {
       await proxy.close();
     }

@@ -18,6 +18,11 @@ export interface FaultPlan {
   delayMs?: number;
   /** Flip the bits of the client→target byte at this offset of a connection, once per proxy (silent corruption of an upload). */
   corruptUpstreamAtByte?: number;
+  /**
+   * Change one letter or digit (its lowest bit) from the middle of the first target→client chunk of at least this
+   * many bytes, once per proxy: a download body (not a small response) that still parses, with one value wrong.
+   */
+  corruptDownstreamChunkOver?: number;
 }
 
 export interface FaultProxy {
@@ -52,8 +57,18 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     const armed = () => cutCount < (plan.cuts ?? 1);
     const pipe = (from: Socket, to: Socket, dir: 'up' | 'down') => {
       from.on('data', (chunk: Buffer) => {
-        if (dir === 'down') down += chunk.length;
-        else {
+        if (dir === 'down') {
+          const over = plan.corruptDownstreamChunkOver;
+          if (over !== undefined && !corrupted && chunk.length >= over) {
+            corrupted = true;
+            chunk = Buffer.from(chunk);
+            const alnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+            let i = chunk.length >> 1;
+            while (i < chunk.length - 1 && !alnum(chunk[i]!)) i++;
+            chunk[i] = chunk[i]! ^ 1;
+          }
+          down += chunk.length;
+        } else {
           const at = plan.corruptUpstreamAtByte;
           if (at !== undefined && !corrupted && up <= at && at < up + chunk.length) {
             corrupted = true;

@@ -8,6 +8,8 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', '
 /** SQLSTATEs: connection exceptions (08), operator intervention (57P01-57P03), serialization and deadlock, too many connections. */
 const TRANSIENT_SQLSTATE = /^(08...|57P0[123]|40001|40P01|53300|53400)$/;
 const TRANSIENT_HTTP = new Set([408, 429, 500, 502, 503, 504]);
+/** Azure Storage refused a block whose bytes did not match its Content-MD5 (or CRC64): damaged on the way, so sending it again is the fix. */
+const TRANSIENT_STORAGE_CODES = new Set(['Md5Mismatch', 'Crc64Mismatch']);
 const TRANSIENT_MESSAGE = /connection terminated|terminated unexpectedly|socket hang up|socket closed|timeout|timed out|ECONNRESET|ECONNREFUSED|premature close|other side closed/i;
 
 export function isTransient(e: unknown, depth = 0): boolean {
@@ -15,7 +17,7 @@ export function isTransient(e: unknown, depth = 0): boolean {
   if (isDmgwError(e)) return false;
   const err = e as { code?: unknown; statusCode?: unknown; status?: unknown; message?: unknown; cause?: unknown; name?: unknown };
   if (err.name === 'AbortError') return false;
-  if (typeof err.code === 'string' && (TRANSIENT_CODES.has(err.code) || TRANSIENT_SQLSTATE.test(err.code))) return true;
+  if (typeof err.code === 'string' && (TRANSIENT_CODES.has(err.code) || TRANSIENT_STORAGE_CODES.has(err.code) || TRANSIENT_SQLSTATE.test(err.code))) return true;
   const status = typeof err.statusCode === 'number' ? err.statusCode : typeof err.status === 'number' ? err.status : undefined;
   if (status !== undefined) return TRANSIENT_HTTP.has(status);
   if (typeof err.message === 'string' && TRANSIENT_MESSAGE.test(err.message)) return true;

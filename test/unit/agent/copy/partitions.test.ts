@@ -67,6 +67,9 @@ describe('retry classification', () => {
     expect(isTransient(err({ statusCode: 429 }))).toBe(true);
     expect(isTransient(err({ statusCode: 500 }))).toBe(true);
     expect(isTransient(err({ message: 'wrapped', cause: err({ code: 'ETIMEDOUT' }) }))).toBe(true);
+    // Azure Storage refusing a block damaged on the way (400 with an MD5/CRC64 mismatch): send it again
+    expect(isTransient(err({ statusCode: 400, code: 'Md5Mismatch' }))).toBe(true);
+    expect(isTransient(err({ statusCode: 400, code: 'InvalidBlockId' }))).toBe(false);
     expect(isTransient(err({ statusCode: 403, message: 'timeout' }))).toBe(false);
     expect(isTransient(err({ code: '22P02', message: 'invalid input syntax for type integer' }))).toBe(false);
     expect(isTransient(new DmgwError('X', 'connection terminated'))).toBe(false);
