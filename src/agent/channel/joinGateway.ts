@@ -14,7 +14,7 @@ import type { GatewayHome } from '../config/home.js';
 import { ChannelClient, ChannelFailure } from './client.js';
 import { machineInfo } from './machine.js';
 import { writeRegistration } from './registration.js';
-import { clearProxy, describeProxy, resolveProxy, saveProxy, DIRECT } from '../proxy/proxySettings.js';
+import { clearProxy, describeProxy, proxyFor, resolveProxy, saveProxy, storedNoProxy, DIRECT } from '../proxy/proxySettings.js';
 import { channelDispatcher, fetchPinnedCertificate } from './trust.js';
 
 export interface JoinResult extends RegisterResponse {
@@ -37,7 +37,9 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
     store.install(newCertificate());
     cert = store.require();
   }
-  const proxy = await resolveProxy(home, opts.env ?? process.env, opts.proxy);
+  const configured = await resolveProxy(home, opts.env ?? process.env, opts.proxy);
+  // NO_PROXY may list the service: then registration goes direct, and a --proxy is still stored for the data traffic
+  const proxy = proxyFor(configured, key.url);
   const servicePem = key.fingerprint ? await fetchPinnedCertificate(key.url, key.fingerprint, proxy) : undefined;
   const client = new ChannelClient(key.url, channelDispatcher({ certificatePem: servicePem, fingerprint: key.fingerprint }, proxy));
   const nodeName = opts.nodeName ?? hostname().split('.')[0]!.replace(/[^A-Za-z0-9_.-]/g, '-');
@@ -72,6 +74,6 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
     cert.certPem,
   );
   if (opts.proxy === DIRECT) clearProxy(home);
-  else if (proxy && opts.proxy !== undefined) await saveProxy(home, proxy);
+  else if (configured && opts.proxy !== undefined) await saveProxy(home, { ...configured, noProxy: storedNoProxy(home) });
   return { ...r, serviceUrl: key.url, certificateThumbprint: cert.info.thumbprint, createdCertificate, proxy: proxy ? describeProxy(proxy) : undefined };
 }

@@ -10,14 +10,16 @@ import { ChannelClient } from '../channel/client.js';
 import { nodeToken, readRegistration, registrationStamp, type Registration } from '../channel/registration.js';
 import { channelDispatcher } from '../channel/trust.js';
 import type { GatewayHome } from '../config/home.js';
-import { proxyFile, resolveProxy, type ProxySettings } from '../proxy/proxySettings.js';
+import { proxyFile, proxyFor, resolveProxy, type ProxySettings } from '../proxy/proxySettings.js';
 
 export class Connection {
   registration?: Registration;
   client?: ChannelClient;
   settings: ChannelSettings = { pollWaitSeconds: 25, heartbeatSeconds: 10, leaseSeconds: 30 };
-  /** the proxy in use (undefined: direct); `dmgw proxy set|clear` rewrites proxy.json, which reloads like a registration */
+  /** the proxy in use for the service (undefined: direct); `dmgw proxy set|clear` rewrites proxy.json, which reloads like a registration */
   proxy?: ProxySettings;
+  /** a proxy is configured, but NO_PROXY lists the service */
+  bypassed = false;
   private stamp = '';
 
   /** `proxyFlag` is `dmgw host --proxy` (a URL or `direct`), which wins over the environment and the home. */
@@ -50,7 +52,9 @@ export class Connection {
     const token = await nodeToken(this.home, reg);
     const old = this.client;
     this.registration = reg;
-    this.proxy = await resolveProxy(this.home, this.env, this.proxyFlag);
+    const configured = await resolveProxy(this.home, this.env, this.proxyFlag);
+    this.proxy = proxyFor(configured, reg.serviceUrl);
+    this.bypassed = configured !== undefined && this.proxy === undefined;
     this.client = new ChannelClient(reg.serviceUrl, channelDispatcher({ certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint }, this.proxy), token);
     // in-flight calls on the old client finish on their own connections
     if (old) setTimeout(() => void old.close().catch(() => undefined), 60_000).unref();

@@ -31,7 +31,7 @@ export async function listen(conn: Connection, supervisor: Supervisor, state: Ho
       // registered again while running (a new key), or a new proxy: use them from the next poll on
       try {
         await conn.load();
-        log.info(`registration or proxy changed: node ${conn.registration?.nodeName}, ${conn.proxy ? `through the proxy ${describeProxy(conn.proxy)}` : 'no proxy'}`);
+        log.info(`registration or proxy changed: node ${conn.registration?.nodeName}, ${conn.proxy ? `through the proxy ${describeProxy(conn.proxy)}` : conn.bypassed ? 'no proxy (NO_PROXY lists the service)' : 'no proxy'}`);
       } catch (e) {
         // keep the connection we have; the next change of the files is tried again
         log.error(`cannot use the changed registration or proxy: ${(e as Error).message}`);

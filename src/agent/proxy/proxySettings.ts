@@ -1,10 +1,16 @@
 /**
- * The HTTP proxy the node reaches its factory service through (outbound HTTPS tunnelled with CONNECT). It comes
- * from `--proxy URL` (host, register, `dmgw proxy set`), then DMGW_PROXY, then the one stored in the gateway home
- * (`proxy.json`), then HTTPS_PROXY/https_proxy; `direct` (flag or DMGW_PROXY) means none. The stored proxy keeps its
- * password only as an EncryptedCredential (JWE) for the gateway certificate, so the file holds no plaintext secret.
+ * The HTTP proxy of the node: the control channel to its factory service (outbound HTTPS tunnelled with CONNECT)
+ * and the workers' cloud data traffic (Azure Blob, `blobProxy.ts`) go through it; database connections (PostgreSQL,
+ * MariaDB/MySQL, SQL Server) and file shares are on-premises and always direct. It comes from `--proxy URL` (host,
+ * register, `dmgw proxy set`), then DMGW_PROXY, then the one stored in the gateway home (`proxy.json`), then
+ * HTTPS_PROXY/https_proxy; `direct` (flag or DMGW_PROXY) means none. The stored proxy keeps its password only as an
+ * EncryptedCredential (JWE) for the gateway certificate, so the file holds no plaintext secret.
+ *
+ * Hosts that bypass the proxy (`noProxyMatches`, the only place that decides it): NO_PROXY/no_proxy plus the list
+ * stored with `dmgw proxy set --no-proxy`, whichever source the proxy itself comes from.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import { openCredential, sealCredential } from '../../common/credential/envelope.js';
 import { DmgwError } from '../../common/errors.js';
@@ -19,6 +25,8 @@ export interface ProxySettings {
   /** in memory only */
   password?: string;
   source: '--proxy' | 'DMGW_PROXY' | 'gateway home' | 'HTTPS_PROXY';
+  /** hosts reached directly (NO_PROXY entries): NO_PROXY/no_proxy and the list stored in the home; see noProxyMatches */
+  noProxy?: string[];
 }
 
 interface StoredProxy {
@@ -26,6 +34,8 @@ interface StoredProxy {
   username?: string;
   /** the password as a JWE for the gateway certificate */
   sealedPassword?: string;
+  /** NO_PROXY entries stored with the proxy (`dmgw proxy set --no-proxy`) */
+  noProxy?: string[];
   savedAt: string;
 }
 
@@ -49,13 +59,14 @@ export function parseProxyUrl(text: string, source: ProxySettings['source']): Pr
 }
 
 /** Stores the proxy in the home; the password is sealed for the gateway's current certificate. */
-export async function saveProxy(home: GatewayHome, p: Pick<ProxySettings, 'url' | 'username' | 'password'>): Promise<void> {
+export async function saveProxy(home: GatewayHome, p: Pick<ProxySettings, 'url' | 'username' | 'password' | 'noProxy'>): Promise<void> {
   const cert = new CertificateStore(home).current();
   if (p.password && !cert) throw new DmgwError('NO_CERTIFICATE', 'the proxy password is kept encrypted for the gateway certificate, and this home has none yet', { file: home.root }, 'run `dmgw cert new` (or `dmgw register`, which makes one) first');
   const stored: StoredProxy = {
     url: p.url,
     username: p.username,
     sealedPassword: p.password ? (await sealCredential({ proxyPassword: p.password }, cert!.certPem, 'the gateway certificate')).jwe : undefined,
+    noProxy: p.noProxy?.length ? p.noProxy : undefined,
     savedAt: new Date().toISOString(),
   };
   home.ensure();
@@ -71,33 +82,135 @@ export function clearProxy(home: GatewayHome): boolean {
   return had;
 }
 
-/** The proxy stored in the home, its password opened with the gateway's keys. */
-export async function storedProxy(home: GatewayHome): Promise<ProxySettings | undefined> {
+function readStored(home: GatewayHome): StoredProxy | undefined {
   const file = proxyFile(home);
   if (!existsSync(file)) return undefined;
-  let s: StoredProxy;
   try {
-    s = JSON.parse(readFileSync(file, 'utf8')) as StoredProxy;
+    return JSON.parse(readFileSync(file, 'utf8')) as StoredProxy;
   } catch {
     throw new DmgwError('HOME_DAMAGED', `${file} is not readable JSON`, { file }, 'set the proxy again: dmgw proxy set URL');
   }
+}
+
+/** The bypass list stored with the proxy in the home (none without a stored proxy). */
+export function storedNoProxy(home: GatewayHome): string[] {
+  return readStored(home)?.noProxy ?? [];
+}
+
+/** The proxy stored in the home, its password opened with the gateway's keys. */
+export async function storedProxy(home: GatewayHome): Promise<ProxySettings | undefined> {
+  const file = proxyFile(home);
+  const s = readStored(home);
+  if (!s) return undefined;
   let password: string | undefined;
   if (s.sealedPassword) {
     const { payload } = await openCredential(s.sealedPassword, new CertificateStore(home).credentialKeys(), { file, field: 'sealedPassword' });
     password = (payload as { proxyPassword?: string }).proxyPassword;
     registerSecret(password);
   }
-  return { url: s.url, username: s.username, password, source: 'gateway home' };
+  return { url: s.url, username: s.username, password, source: 'gateway home', noProxy: s.noProxy };
 }
 
-/** Which proxy this process uses, by the precedence above; undefined = connect directly. */
+/**
+ * Which proxy this process uses, by the precedence above; undefined = connect directly (to everything). Its
+ * `noProxy` is NO_PROXY/no_proxy plus the stored list: use `proxyFor` to ask about one destination.
+ */
 export async function resolveProxy(home: GatewayHome, env: NodeJS.ProcessEnv, flag?: string): Promise<ProxySettings | undefined> {
-  if (flag !== undefined) return flag === DIRECT ? undefined : parseProxyUrl(flag, '--proxy');
-  if (env.DMGW_PROXY) return env.DMGW_PROXY === DIRECT ? undefined : parseProxyUrl(env.DMGW_PROXY, 'DMGW_PROXY');
-  const stored = await storedProxy(home);
-  if (stored) return stored;
+  let p: ProxySettings | undefined;
+  if (flag !== undefined) p = flag === DIRECT ? undefined : parseProxyUrl(flag, '--proxy');
+  else if (env.DMGW_PROXY) p = env.DMGW_PROXY === DIRECT ? undefined : parseProxyUrl(env.DMGW_PROXY, 'DMGW_PROXY');
+  else p = (await storedProxy(home)) ?? environmentProxy(env);
+  if (!p) return undefined;
+  const noProxy = [...new Set([...envNoProxy(env), ...(p.source === 'gateway home' ? (p.noProxy ?? []) : storedNoProxy(home))])];
+  return { ...p, noProxy };
+}
+
+/** The proxy from the environment alone (DMGW_PROXY, HTTPS_PROXY; NO_PROXY): for a process that has no gateway home to read. */
+export function environmentProxy(env: NodeJS.ProcessEnv): ProxySettings | undefined {
+  if (env.DMGW_PROXY) return env.DMGW_PROXY === DIRECT ? undefined : { ...parseProxyUrl(env.DMGW_PROXY, 'DMGW_PROXY'), noProxy: envNoProxy(env) };
   const generic = env.HTTPS_PROXY || env.https_proxy;
-  return generic ? parseProxyUrl(generic, 'HTTPS_PROXY') : undefined;
+  return generic ? { ...parseProxyUrl(generic, 'HTTPS_PROXY'), noProxy: envNoProxy(env) } : undefined;
+}
+
+const envNoProxy = (env: NodeJS.ProcessEnv): string[] => parseNoProxy(env.NO_PROXY || env.no_proxy || '');
+
+/** `a.corp, .b.corp 10.0.0.0/8` → entries: separated by commas and/or white space, lower case. */
+export function parseNoProxy(text: string): string[] {
+  return text.split(/[\s,]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+}
+
+/** The proxy for one destination: undefined when there is none or NO_PROXY covers the destination. */
+export function proxyFor(proxy: ProxySettings | undefined, destination: string | URL): ProxySettings | undefined {
+  return proxy && !noProxyMatches(destination, proxy.noProxy ?? []) ? proxy : undefined;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { 'https:': '443', 'http:': '80', 'wss:': '443', 'ws:': '80' };
+
+/**
+ * Whether a NO_PROXY list covers a destination URL — curl's rules, with Go's CIDR ranges:
+ * - entries are separated by commas (and/or white space) and compared case-insensitively;
+ * - `*` alone: every destination;
+ * - a name (`corp.example`, `.corp.example` or `*.corp.example`: a leading `.` or `*.` changes nothing) covers
+ *   that host and every host under it (`db.corp.example`), never a mere string suffix (`notcorp.example`);
+ * - an IP address (`10.1.2.3`, `::1`, `[::1]`) covers exactly that address, a CIDR range (`10.0.0.0/8`, `fd00::/8`)
+ *   every address in it; names are not resolved, so an IP entry covers a destination written as that IP only;
+ * - `:port` after a name or address (`proxy-free.corp:8443`, `[::1]:10000`) limits the entry to that port (the
+ *   URL's port, or 443/80 by its scheme);
+ * - nothing is implicit: `localhost` and `127.0.0.1` go through the proxy unless listed (as with curl; unlike Go's
+ *   net/http) — a proxy on the loopback interface, or a tunnel, is a real set-up, and a test needs it.
+ */
+export function noProxyMatches(destination: string | URL, noProxy: readonly string[]): boolean {
+  if (noProxy.length === 0) return false;
+  const url = typeof destination === 'string' ? new URL(destination) : destination;
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const port = url.port || DEFAULT_PORTS[url.protocol] || '';
+  const hostIp = isIP(host);
+  for (const raw of noProxy) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === '*') return true;
+    const { name, port: entryPort } = splitEntry(entry);
+    if (entryPort !== undefined && entryPort !== port) continue;
+    const slash = name.indexOf('/');
+    if (slash > 0) {
+      const base = name.slice(0, slash);
+      const bits = Number(name.slice(slash + 1));
+      const family = isIP(base);
+      if (!family || !hostIp || family !== hostIp || !Number.isInteger(bits)) continue;
+      const list = new BlockList();
+      try {
+        list.addSubnet(base, bits, family === 4 ? 'ipv4' : 'ipv6');
+      } catch {
+        continue;
+      }
+      if (list.check(host, hostIp === 4 ? 'ipv4' : 'ipv6')) return true;
+      continue;
+    }
+    const entryIp = isIP(name);
+    if (entryIp) {
+      if (hostIp !== entryIp) continue;
+      const list = new BlockList();
+      list.addAddress(name, entryIp === 4 ? 'ipv4' : 'ipv6');
+      if (list.check(host, hostIp === 4 ? 'ipv4' : 'ipv6')) return true;
+      continue;
+    }
+    if (hostIp) continue;
+    const domain = name.replace(/^\*?\./, '').replace(/\.$/, '');
+    if (domain && (host === domain || host.endsWith(`.${domain}`))) return true;
+  }
+  return false;
+}
+
+/** `name`, `name:port`, `[v6]`, `[v6]:port`, a bare IPv6 address (two or more colons: no port). */
+function splitEntry(entry: string): { name: string; port?: string } {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracket) return { name: bracket[1]!, port: bracket[2] };
+  const colons = entry.split(':').length - 1;
+  if (colons === 1) {
+    const [name, port] = entry.split(':') as [string, string];
+    if (/^\d+$/.test(port)) return { name, port };
+  }
+  return { name: entry };
 }
 
 /** `http://alice@proxy:3128 (from the gateway home)`: how messages name a proxy, without its password. */
@@ -107,8 +220,8 @@ export function describeProxy(p: ProxySettings): string {
   return `${u.toString().replace(/\/$/, '')} (from ${p.source})`;
 }
 
-/** `--proxy` of `dmgw host`/`dmgw register`: stored for later (`direct` removes the stored one). */
+/** `--proxy` of `dmgw host`/`dmgw register`: stored for later (`direct` removes the stored one); a stored bypass list stays. */
 export async function storeProxyFlag(home: GatewayHome, flag: string): Promise<void> {
   if (flag === DIRECT) clearProxy(home);
-  else await saveProxy(home, parseProxyUrl(flag, '--proxy'));
+  else await saveProxy(home, { ...parseProxyUrl(flag, '--proxy'), noProxy: storedNoProxy(home) });
 }
