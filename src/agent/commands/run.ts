@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DmgwError } from '../../common/errors.js';
 import type { RunEvent } from '../../common/events.js';
 import { ExitCode } from '../../common/exitCodes.js';
+import { initDataProxy } from '../proxy/dataProxy.js';
 import { progressDisplay } from '../worker/progressDisplay.js';
 import { runPipeline } from '../worker/runPipeline.js';
 import type { Command } from './command.js';
@@ -43,6 +44,8 @@ export const runCommand: Command = {
       if (eq <= 0) throw new DmgwError('USAGE', `--param ${p} is not NAME=VALUE`, {}, 'write --param name=value');
       parameters[p.slice(0, eq)] = p.slice(eq + 1);
     }
+    // cloud data traffic (Azure Blob) goes through the gateway's proxy, NO_PROXY honoured; databases and files directly
+    await initDataProxy({ home: values.home ?? io.env.DMGW_HOME, env: io.env });
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
       if (!controller.signal.aborted) controller.abort(new DmgwError('CANCELLED', `cancelled by ${sig}`));

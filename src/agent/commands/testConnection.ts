@@ -10,6 +10,7 @@ import { loadFactory, nameKey } from '../../common/model/factory.js';
 import { redact } from '../../common/redact.js';
 import { connectorFor } from '../connectors/registry.js';
 import { decryptLinkedService } from '../credentials/decrypt.js';
+import { initDataProxy } from '../proxy/dataProxy.js';
 import { write, type Command } from './command.js';
 
 const usage = `Usage: dmgw test-connection --factory DIR --linked-service NAME [--timeout SECONDS] [--json] [--home DIR]
@@ -45,6 +46,8 @@ export const testConnectionCommand: Command = {
       const names = [...factory.linkedServices.values()].map((l) => l.name).join(', ') || 'none';
       throw new DmgwError('LINKED_SERVICE_NOT_FOUND', `linked service "${values['linked-service']}" is not in ${values.factory}`, { file: values.factory }, `the factory has: ${names}`);
     }
+    // a blob store is reached as a worker reaches it: through the gateway's proxy unless NO_PROXY lists it
+    await initDataProxy({ home: values.home ?? io.env.DMGW_HOME, env: io.env });
     const started = Date.now();
     let report: TestConnectionReport;
     try {

@@ -11,6 +11,7 @@ import type { RunEvent } from '../../common/events.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import type { JobMessage } from '../../common/gateway/protocol.js';
 import { redact } from '../../common/redact.js';
+import { initDataProxy } from '../proxy/dataProxy.js';
 import { factoryOfJob } from '../worker/jobFactory.js';
 import { runPipeline } from '../worker/runPipeline.js';
 import { type Command } from './command.js';
@@ -33,6 +34,8 @@ export const workerCommand: Command = {
       for await (const c of io.stdin) text += String(c);
     } else text = readFileSync(values.job, 'utf8');
     const job = JSON.parse(text) as JobMessage;
+    // the node's proxy, for the job's cloud data traffic (Azure Blob): read from the home, as the host reads it
+    await initDataProxy({ home: io.env.DMGW_HOME, env: io.env });
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => controller.abort(new DmgwError('CANCELLED', `cancelled by ${sig}`));
     process.once('SIGTERM', onSignal);

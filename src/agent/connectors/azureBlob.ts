@@ -19,6 +19,7 @@ import { registerSecret } from '../../common/redact.js';
 import { secretText } from '../../common/secrets.js';
 import { CHUNK_BYTES } from '../copy/rows.js';
 import { storageBlob } from '../libraries.js';
+import { blobPipeline, dataProxy } from '../proxy/dataProxy.js';
 import { BlockBuffers } from './blockBuffers.js';
 import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
@@ -38,27 +39,33 @@ export const BLOCKS_IN_FLIGHT = 4;
  */
 export const BLOCK_BUFFERS = new BlockBuffers(BLOCK_SIZE, BLOCKS_IN_FLIGHT + 2);
 
-/** The SDK retries one request a few times itself (a cut connection while staging a block); the engine retries the partition after that. */
+/**
+ * The SDK retries one request a few times itself (a cut connection while staging a block); the engine retries the
+ * partition after that. The proxy (or none) is added per client by `blobPipeline` (proxy/dataProxy.ts).
+ */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 } };
 
 export function blobServiceClient(ls: LinkedService): BlobServiceClient {
-  const { AnonymousCredential, BlobServiceClient, newPipeline } = storageBlob();
+  const { AnonymousCredential, BlobServiceClient } = storageBlob();
   const tp = ls.properties.typeProperties ?? {};
   const cs = secretText(tp.connectionString);
   const sasUri = secretText(tp.sasUri);
+  dataProxy(); // a proxy setting that cannot be used fails here, as itself
   try {
     if (cs) {
       for (const m of cs.matchAll(/(?:AccountKey|SharedAccessSignature)=([^;]+)/gi)) registerSecret(m[1]);
-      return BlobServiceClient.fromConnectionString(cs, PIPELINE);
+      // the SDK parses the string (URL, key or SAS); the client itself is built on the gateway's proxy choice
+      const parsed = BlobServiceClient.fromConnectionString(cs);
+      return new BlobServiceClient(parsed.url, blobPipeline(parsed.url, parsed.credential, PIPELINE));
     }
     if (sasUri) {
       const token = secretText(tp.sasToken);
       registerSecret(token);
       const url = token ? `${sasUri}${sasUri.includes('?') ? '&' : '?'}${token.replace(/^\?/, '')}` : sasUri;
-      return new BlobServiceClient(url, newPipeline(new AnonymousCredential(), PIPELINE));
+      return new BlobServiceClient(url, blobPipeline(url, new AnonymousCredential(), PIPELINE));
     }
     const endpoint = typeof tp.serviceEndpoint === 'string' ? tp.serviceEndpoint : undefined;
-    if (endpoint) return new BlobServiceClient(endpoint, newPipeline(new AnonymousCredential(), PIPELINE));
+    if (endpoint) return new BlobServiceClient(endpoint, blobPipeline(endpoint, new AnonymousCredential(), PIPELINE));
   } catch (e) {
     throw new DmgwError('BLOB_CONNECTION', `linked service ${ls.name}: ${(e as Error).message}`, { file: ls.file, field: 'properties.typeProperties.connectionString' }, 'use DefaultEndpointsProtocol=https;AccountName=...;AccountKey=... or a sasUri');
   }

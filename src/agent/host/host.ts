@@ -5,6 +5,7 @@
  * again); SIGTERM/SIGINT stop it: workers are killed and their jobs released for another node.
  */
 import { DmgwError } from '../../common/errors.js';
+import { DIRECT } from '../proxy/proxySettings.js';
 import type { Logger } from '../../common/log.js';
 import type { GatewayHome } from '../config/home.js';
 import { CredentialEndpoint } from '../credentialEndpoint/server.js';
@@ -48,7 +49,7 @@ export async function runHost(o: HostOptions): Promise<number> {
     }
     const stallSeconds = Number(o.env.DMGW_WORKER_STALL_SECONDS ?? 600);
     if (!Number.isFinite(stallSeconds) || stallSeconds <= 0) throw new DmgwError('USAGE', `DMGW_WORKER_STALL_SECONDS must be a positive number, not "${o.env.DMGW_WORKER_STALL_SECONDS}"`);
-    const supervisor = new Supervisor({ client: () => conn.current(), home: o.home, workerCommand: o.workerCommand, env: o.env, log: o.log.child('job'), stallMs: stallSeconds * 1000 }, () =>
+    const supervisor = new Supervisor({ client: () => conn.current(), home: o.home, workerCommand: o.workerCommand, env: workerEnv(o.env, o.proxy), log: o.log.child('job'), stallMs: stallSeconds * 1000 }, () =>
       state.update({ runningJobs: supervisor.running() }),
     );
     const updating = new AbortController();
@@ -66,4 +67,14 @@ export async function runHost(o: HostOptions): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * The environment of the workers, which resolve the proxy for their cloud data traffic themselves (from the home,
+ * never given its password): `--proxy direct` reaches them as DMGW_PROXY=direct; `--proxy URL` was stored in the
+ * home (`dmgw host` does it first), so a DMGW_PROXY of the environment must not win over it there either.
+ */
+export function workerEnv(env: NodeJS.ProcessEnv, proxyFlag: string | undefined): NodeJS.ProcessEnv {
+  if (proxyFlag === undefined) return env;
+  return { ...env, DMGW_PROXY: proxyFlag === DIRECT ? DIRECT : '' };
 }
