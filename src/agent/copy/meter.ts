@@ -69,9 +69,10 @@ export function csvRowCounter(quote: string, escape: string, header: boolean): (
   if (!quote) {
     let skip = header ? 1 : 0;
     return (b) => {
-      let n = countNewlines(b);
-      if (skip && n) (n -= 1), (skip = 0);
-      return n;
+      const n = countNewlines(b);
+      if (!skip || !n) return n;
+      skip = 0;
+      return n - 1;
     };
   }
   const q = quote.charCodeAt(0);
@@ -109,7 +110,8 @@ export function csvRowCounter(quote: string, escape: string, header: boolean): (
         }
       }
     }
-    if (skip && n) (n -= 1), (skip = 0);
-    return n;
+    if (!skip || !n) return n;
+    skip = 0;
+    return n - 1;
   };
 }
