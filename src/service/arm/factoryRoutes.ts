@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.js';
 import { factoryKey } from '../store/factories.js';
 import { FACTORY_PATH } from './ids.js';
 import { checkName, factoryOf } from './lookup.js';
+import { entity, entityForGet, preconditionFailed, writeConditionOf } from './etag.js';
 import { factoryJson } from './shapes.js';
 
 export function factoryRoutes(router: Router, ctx: ServiceContext): void {
@@ -20,15 +21,23 @@ export function factoryRoutes(router: Router, ctx: ServiceContext): void {
     checkName('factory', params.factoryName!);
     const body = ((await readJson(req)) ?? {}) as { location?: string; tags?: unknown; identity?: unknown; properties?: Record<string, unknown> };
     const { provisioningState: _p, createTime: _c, version: _v, ...properties } = body.properties ?? {};
-    const { row } = await ctx.factories.upsert({ subscription: params.subscriptionId!, resourceGroup: params.resourceGroupName!, name: params.factoryName!, location: body.location, tags: body.tags, identity: body.identity, properties });
-    return { status: 200, body: factoryJson(row) };
+    const cond = writeConditionOf(req);
+    const row = await ctx.factories.upsert({ subscription: params.subscriptionId!, resourceGroup: params.resourceGroupName!, name: params.factoryName!, location: body.location, tags: body.tags, identity: body.identity, properties }, cond);
+    if (!row) throw preconditionFailed(`factory '${params.factoryName}'`, cond, (await ctx.factories.get(factoryKey(params.subscriptionId!, params.resourceGroupName!, params.factoryName!)))?.etag);
+    return entity(factoryJson(row), row.etag);
   });
   router.add('PATCH', FACTORY_PATH, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
     const body = ((await readJson(req)) ?? {}) as { tags?: unknown; identity?: unknown };
-    return { status: 200, body: factoryJson((await ctx.factories.patch(f.id, body.tags, body.identity))!) };
+    const cond = writeConditionOf(req);
+    const row = await ctx.factories.patch(f.id, body.tags, body.identity, cond);
+    if (!row) throw preconditionFailed(`factory '${f.name}'`, cond, (await ctx.factories.get(f.id))?.etag);
+    return entity(factoryJson(row), row.etag);
   });
-  router.add('GET', FACTORY_PATH, async ({ params }) => ({ status: 200, body: factoryJson(await factoryOf(ctx, params)) }));
+  router.add('GET', FACTORY_PATH, async ({ req, params }) => {
+    const f = await factoryOf(ctx, params);
+    return entityForGet(req, f.etag, () => factoryJson(f));
+  });
   router.add('DELETE', FACTORY_PATH, async ({ params }) => {
     const deleted = await ctx.factories.delete(factoryKey(params.subscriptionId!, params.resourceGroupName!, params.factoryName!));
     return { status: deleted ? 200 : 204 };

@@ -14,6 +14,7 @@ import type { GatewayRow } from '../store/gateways.js';
 import { gatewayState } from '../status/nodeStatus.js';
 import { FACTORY_PATH, factoryId } from './ids.js';
 import { checkName, childOf, factoryOf, gatewayOfIr, propertiesOf } from './lookup.js';
+import { entity, entityForGet, preconditionFailed, writeConditionOf } from './etag.js';
 import { childJson, irStatusJson, nodeJson } from './shapes.js';
 
 const LIST = `${FACTORY_PATH}/integrationRuntimes`;
@@ -29,21 +30,28 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
     checkName('integrationRuntimes', params.name!);
     const props = propertiesOf(await readJson(req));
     if (props.type !== 'SelfHosted') throw badRequest(`integration runtime type '${String(props.type)}' is not supported here: this service runs work on self-hosted gateways; use "type": "SelfHosted"`, 'BadRequest', 'properties.type');
-    const row = await ctx.resources.upsert(f.id, 'integrationRuntimes', params.name!, props);
+    const cond = writeConditionOf(req);
+    const row = await ctx.resources.upsert(f.id, 'integrationRuntimes', params.name!, props, cond);
+    if (!row) throw preconditionFailed(`integration runtime '${params.name}'`, cond, (await ctx.resources.get(f.id, 'integrationRuntimes', params.name!))?.etag);
     await ctx.gateways.ensure(f.id, row.name);
-    return { status: 200, body: childJson(f, row) };
+    return entity(childJson(f, row), row.etag);
   });
-  router.add('GET', ITEM, async ({ params }) => {
+  router.add('GET', ITEM, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
-    return { status: 200, body: childJson(f, await childOf(ctx, f, 'integrationRuntimes', params.name!)) };
+    const row = await childOf(ctx, f, 'integrationRuntimes', params.name!);
+    return entityForGet(req, row.etag, () => childJson(f, row));
   });
   router.add('PATCH', ITEM, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
     const { ir, gateway } = await gatewayOfIr(ctx, f, params.name!);
     const body = ((await readJson(req)) ?? {}) as { autoUpdate?: string; updateDelayOffset?: string };
     if (body.autoUpdate !== undefined && !['On', 'Off'].includes(body.autoUpdate)) throw badRequest('autoUpdate must be On or Off', 'BadRequest', 'autoUpdate');
+    // The update is a write to the IR: a new etag, taken first so that of two writers holding one etag only one applies.
+    const cond = writeConditionOf(req);
+    const row = await ctx.resources.touch(f.id, 'integrationRuntimes', ir.name, cond);
+    if (!row) throw preconditionFailed(`integration runtime '${ir.name}'`, cond, (await ctx.resources.get(f.id, 'integrationRuntimes', ir.name))?.etag);
     await ctx.gateways.update(gateway.id, body.autoUpdate, body.updateDelayOffset);
-    return { status: 200, body: childJson(f, ir) };
+    return entity(childJson(f, row), row.etag);
   });
   router.add('DELETE', ITEM, async ({ params }) => {
     const f = await factoryOf(ctx, params);

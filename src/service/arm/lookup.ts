@@ -12,7 +12,7 @@ export async function factoryOf(ctx: ServiceContext, p: Record<string, string>):
   return f;
 }
 
-const KIND_WORDS: Record<StoredKind, string> = { linkedservices: 'linked service', datasets: 'dataset', pipelines: 'pipeline', integrationRuntimes: 'integration runtime' };
+export const KIND_WORDS: Record<StoredKind, string> = { linkedservices: 'linked service', datasets: 'dataset', pipelines: 'pipeline', integrationRuntimes: 'integration runtime' };
 
 export async function childOf(ctx: ServiceContext, f: FactoryRow, kind: StoredKind, name: string): Promise<ResourceRow> {
   const r = await ctx.resources.get(f.id, kind, name);

@@ -8,6 +8,7 @@ import type { NodeRow } from '../store/nodes.js';
 import type { ResourceRow } from '../store/resources.js';
 import type { ActivityRunRow, RunRow } from '../store/runs.js';
 import { nodeStatus } from '../status/nodeStatus.js';
+import { quoted } from './etag.js';
 import { CHILD_TYPES, factoryId } from './ids.js';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? new Date(d).toISOString() : undefined);
@@ -20,7 +21,7 @@ export function factoryJson(f: FactoryRow): Record<string, unknown> {
     location: f.location ?? undefined,
     tags: f.tags ?? undefined,
     identity: f.identity ?? undefined,
-    eTag: f.etag,
+    eTag: quoted(f.etag),
     properties: { ...f.properties, provisioningState: 'Succeeded', createTime: iso(f.created_at), version: '2018-06-01' },
   };
 }
@@ -30,7 +31,7 @@ export function childJson(f: FactoryRow, r: ResourceRow): Record<string, unknown
     id: `${factoryId(f)}/${r.kind.toLowerCase()}/${r.name}`,
     name: r.name,
     type: CHILD_TYPES[r.kind],
-    etag: r.etag,
+    etag: quoted(r.etag),
     properties: r.kind === 'linkedservices' ? maskSecureStrings(r.properties) : r.properties,
   };
 }

@@ -21,14 +21,20 @@ export async function readJson<T = unknown>(req: IncomingMessage): Promise<T | u
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
+  if (status === 304) {
+    // Not Modified: no body, and no Content-Length (it would describe the 200's body).
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
   if (body === undefined) {
-    res.writeHead(status, { 'content-length': 0 });
+    res.writeHead(status, { ...headers, 'content-length': 0 });
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

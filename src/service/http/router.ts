@@ -11,7 +11,14 @@ export interface RouteContext {
   query: URLSearchParams;
 }
 
-export type Handler = (ctx: RouteContext) => Promise<{ status: number; body?: unknown } | void>;
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  /** Extra response headers (ETag). */
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: RouteContext) => Promise<RouteResult | void>;
 
 interface Route {
   method: string;

@@ -56,5 +56,5 @@ async function handle(o: FrontOptions, req: IncomingMessage, res: ServerResponse
   if (m === 'method') throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}`);
   if (!m) throw new HttpError(404, channel ? 'NotFound' : 'InvalidResourceType', `no route for ${req.method} ${url.pathname}`);
   const out = await m.handler({ req, res, params: m.params, query: url.searchParams });
-  if (out) sendJson(res, out.status, out.body);
+  if (out) sendJson(res, out.status, out.body, out.headers);
 }

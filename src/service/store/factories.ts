@@ -1,5 +1,5 @@
 /** Factories: the ARM resource `Microsoft.DataFactory/factories`, keyed by its lower-cased ARM id. */
-import { randomUUID } from 'node:crypto';
+import { etagSql, newEtag, type WriteCondition } from '../arm/etag.js';
 import { one, type Sql } from './sql.js';
 
 export interface FactoryRow {
@@ -26,26 +26,44 @@ export class FactoryStore {
     return one<FactoryRow>(this.sql, 'select * from factories where id = $1', [id]);
   }
 
-  async upsert(f: { subscription: string; resourceGroup: string; name: string; location?: string; tags?: unknown; identity?: unknown; properties?: unknown }): Promise<{ row: FactoryRow; created: boolean }> {
+  /**
+   * Creates or replaces the factory with a fresh etag; undefined when `cond` (If-Match / If-None-Match) does not
+   * hold. The condition is part of the one statement that writes, so concurrent writers cannot both pass it.
+   * A replaced factory keeps the name it was created with (ARM names are case-insensitive).
+   */
+  upsert(f: { subscription: string; resourceGroup: string; name: string; location?: string; tags?: unknown; identity?: unknown; properties?: unknown }, cond: WriteCondition = {}): Promise<FactoryRow | undefined> {
     const id = factoryKey(f.subscription, f.resourceGroup, f.name);
-    const existed = await this.get(id);
-    const row = await one<FactoryRow>(
+    const values = [f.location ?? null, JSON.stringify(f.tags ?? null), JSON.stringify(f.identity ?? null), JSON.stringify(f.properties ?? {}), newEtag()];
+    if (cond.ifMatch !== undefined) {
+      // If-Match needs an existing factory: an update, never an insert.
+      const params: unknown[] = [id, ...values];
+      return one<FactoryRow>(
+        this.sql,
+        `update factories set location = $2, tags = $3, identity = $4, properties = $5, etag = $6
+         where id = $1 and ${etagSql(cond, 'etag', params)} returning *`,
+        params,
+      );
+    }
+    const params: unknown[] = [id, f.subscription, f.resourceGroup, f.name, ...values];
+    return one<FactoryRow>(
       this.sql,
       `insert into factories (id, subscription, resource_group, name, location, tags, identity, properties, etag)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (id) do update set location = excluded.location, tags = excluded.tags, identity = excluded.identity,
          properties = excluded.properties, etag = excluded.etag
+       where ${etagSql(cond, 'factories.etag', params)}
        returning *`,
-      [id, f.subscription, f.resourceGroup, existed?.name ?? f.name, f.location ?? null, JSON.stringify(f.tags ?? null), JSON.stringify(f.identity ?? null), JSON.stringify(f.properties ?? {}), randomUUID()],
+      params,
     );
-    return { row: row!, created: !existed };
   }
 
-  async patch(id: string, tags: unknown, identity: unknown): Promise<FactoryRow | undefined> {
+  /** ARM's PATCH (tags, identity): a fresh etag; undefined when the factory is gone or `cond` does not hold. */
+  patch(id: string, tags: unknown, identity: unknown, cond: WriteCondition = {}): Promise<FactoryRow | undefined> {
+    const params: unknown[] = [id, tags === undefined ? null : JSON.stringify(tags), identity === undefined ? null : JSON.stringify(identity), newEtag()];
     return one<FactoryRow>(
       this.sql,
-      `update factories set tags = coalesce($2::jsonb, tags), identity = coalesce($3::jsonb, identity), etag = $4 where id = $1 returning *`,
-      [id, tags === undefined ? null : JSON.stringify(tags), identity === undefined ? null : JSON.stringify(identity), randomUUID()],
+      `update factories set tags = coalesce($2::jsonb, tags), identity = coalesce($3::jsonb, identity), etag = $4 where id = $1 and ${etagSql(cond, 'etag', params)} returning *`,
+      params,
     );
   }
 
