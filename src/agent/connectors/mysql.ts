@@ -9,7 +9,6 @@
  * Sessions use time_zone +00:00 (TIMESTAMP values come out in UTC) and utf8mb4 (4-byte characters survive).
  */
 import type { Connection, FieldPacket } from 'mysql2';
-import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import type { Column, RowBatch } from '../copy/rows.js';
 import { mysql2 } from '../libraries.js';
@@ -19,6 +18,8 @@ import { openMySqlSink, type MySqlSessions } from './mysqlSink.js';
 import { mysqlSettings, type MySqlSettings } from './mysqlSettings.js';
 import { quoteIdent, rangeSql, sourceSql } from './mysqlSql.js';
 import { columnOf, readValues, type MySqlColumn } from './mysqlTypes.js';
+import { rowEstimate, withSession } from './sqlSession.js';
+import { partitionColumn } from './sqlText.js';
 
 const SESSION = "SET time_zone = '+00:00', NAMES utf8mb4";
 
@@ -56,17 +57,8 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
     else conn.end(() => undefined);
   }
 
-  async withConnection<T>(fn: (c: Connection) => Promise<T>, multipleStatements = false): Promise<T> {
-    const c = await this.connect(multipleStatements);
-    let broken = false;
-    try {
-      return await fn(c);
-    } catch (e) {
-      broken = true;
-      throw e;
-    } finally {
-      this.release(c, broken);
-    }
+  withConnection<T>(fn: (c: Connection) => Promise<T>, multipleStatements = false): Promise<T> {
+    return withSession(() => this.connect(multipleStatements), (c, broken) => this.release(c, broken), fn);
   }
 
   async test(): Promise<void> {
@@ -88,8 +80,7 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
 
   async bounds(source: TableSource, column: string): Promise<Bounds> {
     const cols = await this.describe(source);
-    const col = cols.find((c) => c.name === column) ?? cols.find((c) => c.name.toLowerCase() === column.toLowerCase());
-    if (!col) throw new DmgwError('PARTITION_COLUMN', `partition column "${column}" is not a column of the source (${cols.map((c) => c.name).join(', ')})`, { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column of the source');
+    const col = partitionColumn(cols, column);
     const q = quoteIdent(col.name);
     const r = await this.withConnection((c) => run(c, `SELECT CAST(MIN(${q}) AS CHAR), CAST(MAX(${q}) AS CHAR) FROM (${sourceSql(source)}) AS dmgw_q`));
     const [min, max] = (r.rows[0] ?? [null, null]) as Array<string | null>;
@@ -97,14 +88,9 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
   }
 
   async estimateRows(source: TableSource): Promise<number | undefined> {
-    if (!source.table) return undefined;
-    try {
-      const r = await this.withConnection((c) => run(c, 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [source.table!.schema?.replace(/`/g, '') ?? null, source.table!.table.replace(/`/g, '')]));
-      const n = Number(r.rows[0]?.[0] ?? -1);
-      return n >= 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
+    const t = source.table;
+    if (!t) return undefined;
+    return rowEstimate(async () => (await this.withConnection((c) => run(c, 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [t.schema?.replace(/`/g, '') ?? null, t.table.replace(/`/g, '')]))).rows[0]?.[0]);
   }
 
   async *readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch> {

@@ -1,6 +1,6 @@
 /** Statements on a mysql2 connection as promises, and a query's rows as a stream of batches with backpressure. */
 import type { Connection, FieldPacket } from 'mysql2';
-import { BATCH_ROWS } from '../copy/rows.js';
+import { RowBatcher } from './sqlSession.js';
 
 export interface QueryResult {
   rows: unknown[][];
@@ -24,57 +24,15 @@ export function run(conn: Connection, sql: string, values?: unknown[], options: 
 
 /**
  * The rows of one query in batches of about BATCH_ROWS. The socket is paused while a full batch waits to be
- * taken, so the server is held back by TCP instead of the agent buffering the table.
+ * taken, so the server is held back by TCP instead of the agent buffering the table (sqlSession.ts#RowBatcher).
  */
 export async function* streamQuery(conn: Connection, sql: string, signal: AbortSignal): AsyncGenerator<{ fields: FieldPacket[]; rows: unknown[][] }> {
   let fields: FieldPacket[] = [];
-  let rows: unknown[][] = [];
-  let done = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const rows = new RowBatcher<unknown[]>({ pause: () => conn.pause(), resume: () => conn.resume(), cancel: () => conn.destroy() });
   const q = conn.query({ sql, rowsAsArray: true });
   q.on('fields', (f: FieldPacket[]) => (fields = f));
-  q.on('result', (row: unknown) => {
-    rows.push(row as unknown[]);
-    if (rows.length >= BATCH_ROWS) {
-      conn.pause();
-      poke();
-    }
-  });
-  q.on('error', (e: Error) => {
-    failure ??= e;
-    poke();
-  });
-  q.on('end', () => {
-    done = true;
-    poke();
-  });
-  const onAbort = () => {
-    failure ??= signal.reason ?? new Error('aborted');
-    conn.destroy();
-    poke();
-  };
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      if (failure !== undefined) throw failure;
-      if (rows.length >= BATCH_ROWS || (done && rows.length)) {
-        const batch = rows;
-        rows = [];
-        yield { fields, rows: batch };
-        conn.resume();
-        continue;
-      }
-      if (done) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  q.on('result', (row: unknown) => rows.push(row as unknown[]));
+  q.on('error', (e: Error) => rows.fail(e));
+  q.on('end', () => rows.end());
+  for await (const batch of rows.batches(signal)) yield { fields, rows: batch };
 }

@@ -25,6 +25,8 @@ import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableN
 import { isPartitionSlice, partitionSlices, type PgPartitionSlice } from './postgresPartitions.js';
 import { postgresConfig } from './postgresSettings.js';
 import { createStage, dropStaleStages, targetSchema } from './postgresStage.js';
+import { rowEstimate, withSession } from './sqlSession.js';
+import { partitionColumn, qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
 
 const SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET client_encoding = 'UTF8'";
 
@@ -60,9 +62,7 @@ export function quoteLiteral(s: string): string {
   return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
 }
 
-export function qualified(t: TableName): string {
-  return t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table);
-}
+export const qualified = (t: TableName): string => qualifiedName(t, quoteIdent);
 
 /** `schema.table`, `"My Schema"."My.Table"` or `[dbo].[t]` → parts. */
 export function parseTableName(text: string): TableName {
@@ -75,31 +75,24 @@ export function parseTableName(text: string): TableName {
   throw new DmgwError('TABLE_NAME', `"${text}" is not a table name`, { field: 'tableName' }, 'write table, schema.table or "Schema"."Table"');
 }
 
-function sourceSql(s: TableSource): string {
-  if (s.query) return s.query.trim().replace(/;\s*$/, '');
-  if (s.table) return `SELECT * FROM ${qualified(s.table)}`;
-  throw new DmgwError('SOURCE_MISSING', 'the copy source names neither a table nor a query', { field: 'typeProperties.source' }, 'set the dataset table or source.query');
-}
-
-function literal(type: LogicalType, v: string): string {
-  if (type === 'integer') {
-    if (!/^-?\d+$/.test(v)) throw new DmgwError('PARTITION_BOUND', `partition bound "${v}" is not an integer`, { field: 'partitionSettings' });
-    return v;
-  }
+function boundLiteral(type: LogicalType, v: string): string {
   const cast = type === 'date' ? 'date' : type === 'timestamptz' ? 'timestamptz' : type === 'timestamp' ? 'timestamp' : type === 'decimal' ? 'numeric' : 'text';
   return `${quoteLiteral(v)}::${cast}`;
 }
 
+const POSTGRES: SqlDialect = {
+  quoteIdent,
+  qualified,
+  boundLiteral,
+  alwaysTrue: 'TRUE',
+  sliceAlias: 'dmgw_q',
+  sourceHint: 'set the dataset table or source.query',
+};
+
+const sourceSql = (s: TableSource): string => sourceQuery(s, POSTGRES);
+
 export function rangeSql(sql: string, range: RangePartition | undefined): string {
-  if (!range) return sql;
-  if (isPartitionSlice(range)) return range.select;
-  const col = quoteIdent(range.column);
-  const conds: string[] = [];
-  if (range.lower !== undefined) conds.push(`${col} >= ${literal(range.type, range.lower)}`);
-  if (range.upper !== undefined) conds.push(`${col} < ${literal(range.type, range.upper)}`);
-  let where = conds.join(' AND ') || 'TRUE';
-  if (range.withNulls) where = `(${where}) OR ${col} IS NULL`;
-  return `SELECT * FROM (${sql}) AS dmgw_q WHERE ${where}`;
+  return isPartitionSlice(range) ? range.select : rangeQuery(sql, range, POSTGRES);
 }
 
 /** The COPY options that make PostgreSQL write exactly this CSV dialect; undefined when it cannot. */
@@ -173,17 +166,8 @@ export class PostgresConnector implements TableConnector {
     client.end().catch(() => undefined);
   }
 
-  private async withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const c = await this.connect();
-    let broken = false;
-    try {
-      return await fn(c);
-    } catch (e) {
-      broken = true;
-      throw e;
-    } finally {
-      this.release(c, broken);
-    }
+  private withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    return withSession(() => this.connect(), (c, broken) => this.release(c, broken), fn);
   }
 
   async test(): Promise<void> {
@@ -200,8 +184,7 @@ export class PostgresConnector implements TableConnector {
 
   async bounds(source: TableSource, column: string): Promise<Bounds> {
     const cols = await this.describe(source);
-    const col = cols.find((c) => c.name === column) ?? cols.find((c) => c.name.toLowerCase() === column.toLowerCase());
-    if (!col) throw new DmgwError('PARTITION_COLUMN', `partition column "${column}" is not a column of the source (${cols.map((c) => c.name).join(', ')})`, { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column of the source');
+    const col = partitionColumn(cols, column);
     const q = quoteIdent(col.name);
     const r = await this.withClient((c) => c.query<{ min: string | null; max: string | null }>(`SELECT min(${q})::text AS min, max(${q})::text AS max FROM (${sourceSql(source)}) AS dmgw_q`));
     return { type: col.type, min: r.rows[0]!.min, max: r.rows[0]!.max };
@@ -215,17 +198,11 @@ export class PostgresConnector implements TableConnector {
   }
 
   async estimateRows(source: TableSource): Promise<number | undefined> {
-    if (!source.table) return undefined;
-    try {
-      // a partitioned table's own reltuples is -1: add up its leaves' (a plain table is its own only leaf)
-      const r = await this.withClient((c) =>
-        c.query<{ n: string }>('SELECT CASE WHEN bool_and(c.reltuples < 0) THEN -1 ELSE sum(greatest(c.reltuples, 0)) END::bigint AS n FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf', [qualified(source.table!)]),
-      );
-      const n = Number(r.rows[0]?.n ?? -1);
-      return n >= 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
+    const t = source.table;
+    if (!t) return undefined;
+    // a partitioned table's own reltuples is -1: add up its leaves' (a plain table is its own only leaf)
+    const sql = 'SELECT CASE WHEN bool_and(c.reltuples < 0) THEN -1 ELSE sum(greatest(c.reltuples, 0)) END::bigint AS n FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf';
+    return rowEstimate(async () => (await this.withClient((c) => c.query<{ n: string }>(sql, [qualified(t)]))).rows[0]?.n);
   }
 
   async *readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch> {

@@ -11,34 +11,35 @@
 import type sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
-import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
+import type { Column, Row, RowBatch } from '../copy/rows.js';
 import { mssql } from '../libraries.js';
 import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
 import { openSqlServerSink } from './sqlServerSink.js';
 import { sqlServerConfig } from './sqlServerSettings.js';
 import { quoteIdent, readProjection, sqlServerColumn, type MssqlColumnMeta, type SqlServerColumn } from './sqlServerTypes.js';
+import { RowBatcher, rowEstimate } from './sqlSession.js';
+import { partitionColumn, qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
 
-export function qualified(t: TableName): string {
-  const bare = (s: string) => (/^\[.*\]$/.test(s) ? s.slice(1, -1).replace(/\]\]/g, ']') : s);
-  return t.schema ? `${quoteIdent(bare(t.schema))}.${quoteIdent(bare(t.table))}` : quoteIdent(bare(t.table));
-}
+/** A name as written in a dataset may keep its brackets ([dbo].[t]); they are not part of the name. */
+const bare = (s: string): string => (/^\[.*\]$/.test(s) ? s.slice(1, -1).replace(/\]\]/g, ']') : s);
+
+export const qualified = (t: TableName): string => qualifiedName(t, (part) => quoteIdent(bare(part)));
 
 const quoteLiteral = (s: string) => `N'${s.replace(/'/g, "''")}'`;
 
-function sourceSql(s: TableSource): string {
-  if (s.query) return s.query.trim().replace(/;\s*$/, '');
-  if (s.table) return `SELECT * FROM ${qualified(s.table)}`;
-  throw new DmgwError('SOURCE_MISSING', 'the copy source names neither a table nor a query', { field: 'typeProperties.source' }, 'set the dataset table or source.sqlReaderQuery');
-}
+const SQL_SERVER: SqlDialect = {
+  quoteIdent,
+  qualified,
+  boundLiteral(type, v) {
+    const t = type === 'date' ? 'date' : type === 'timestamptz' ? 'datetimeoffset' : 'datetime2';
+    return `CONVERT(${t}, ${quoteLiteral(v.replace(/([+-]\d{2})$/, '$1:00'))}, 121)`;
+  },
+  alwaysTrue: '1 = 1',
+  sliceAlias: 'dmgw_r',
+  sourceHint: 'set the dataset table or source.sqlReaderQuery',
+};
 
-function literal(r: RangePartition, v: string): string {
-  if (r.type === 'integer') {
-    if (!/^-?\d+$/.test(v)) throw new DmgwError('PARTITION_BOUND', `partition bound "${v}" is not an integer`, { field: 'partitionSettings' });
-    return v;
-  }
-  const t = r.type === 'date' ? 'date' : r.type === 'timestamptz' ? 'datetimeoffset' : 'datetime2';
-  return `CONVERT(${t}, ${quoteLiteral(v.replace(/([+-]\d{2})$/, '$1:00'))}, 121)`;
-}
+const sourceSql = (s: TableSource): string => sourceQuery(s, SQL_SERVER);
 
 /** A SQL Server slice: the physical partition it reads, when it came from PhysicalPartitionsOfTable. */
 export interface PhysicalSlice extends RangePartition {
@@ -47,15 +48,8 @@ export interface PhysicalSlice extends RangePartition {
 }
 
 export function rangeSql(query: string, range: PhysicalSlice | undefined): string {
-  if (!range) return query;
-  const col = quoteIdent(range.column);
-  if (range.partitionFunction && range.partitionNumber) return `SELECT * FROM (${query}) AS dmgw_r WHERE $PARTITION.${quoteIdent(range.partitionFunction)}(${col}) = ${range.partitionNumber}`;
-  const conds: string[] = [];
-  if (range.lower !== undefined) conds.push(`${col} >= ${literal(range, range.lower)}`);
-  if (range.upper !== undefined) conds.push(`${col} < ${literal(range, range.upper)}`);
-  let where = conds.join(' AND ') || '1 = 1';
-  if (range.withNulls) where = `(${where}) OR ${col} IS NULL`;
-  return `SELECT * FROM (${query}) AS dmgw_r WHERE ${where}`;
+  if (range?.partitionFunction && range.partitionNumber) return `SELECT * FROM (${query}) AS dmgw_r WHERE $PARTITION.${quoteIdent(range.partitionFunction)}(${quoteIdent(range.column)}) = ${range.partitionNumber}`;
+  return rangeQuery(query, range, SQL_SERVER);
 }
 
 export class SqlServerConnector implements TableConnector {
@@ -106,8 +100,7 @@ export class SqlServerConnector implements TableConnector {
 
   async bounds(source: TableSource, column: string): Promise<Bounds> {
     const cols = await this.columns(sourceSql(source));
-    const col = cols.find((c) => c.name === column) ?? cols.find((c) => c.name.toLowerCase() === column.toLowerCase());
-    if (!col) throw new DmgwError('PARTITION_COLUMN', `partition column "${column}" is not a column of the source (${cols.map((c) => c.name).join(', ')})`, { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column of the source');
+    const col = partitionColumn(cols, column);
     const q = quoteIdent(col.name);
     const style = col.type === 'integer' ? '' : ', 121';
     const r = await this.query(`SELECT CONVERT(nvarchar(60), MIN(${q})${style}) AS mn, CONVERT(nvarchar(60), MAX(${q})${style}) AS mx FROM (${sourceSql(source)}) AS dmgw_q`);
@@ -116,14 +109,12 @@ export class SqlServerConnector implements TableConnector {
   }
 
   async estimateRows(source: TableSource): Promise<number | undefined> {
-    if (!source.table) return undefined;
-    try {
-      const r = await (await this.connection()).request().input('t', mssql().NVarChar, qualified(source.table)).query('SELECT SUM(rows) AS n FROM sys.partitions WHERE object_id = OBJECT_ID(@t) AND index_id IN (0, 1)');
-      const n = Number((r.recordset[0] as { n: number | null }).n ?? -1);
-      return n >= 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
+    const t = source.table;
+    if (!t) return undefined;
+    return rowEstimate(async () => {
+      const r = await (await this.connection()).request().input('t', mssql().NVarChar, qualified(t)).query('SELECT SUM(rows) AS n FROM sys.partitions WHERE object_id = OBJECT_ID(@t) AND index_id IN (0, 1)');
+      return (r.recordset[0] as { n: number | null }).n;
+    });
   }
 
   /** PhysicalPartitionsOfTable: one slice per partition of the table's partition scheme; undefined when it is not partitioned. */
@@ -151,60 +142,19 @@ export class SqlServerConnector implements TableConnector {
     const request = pool.request();
     request.stream = true;
     (request as unknown as { arrayRowMode: boolean }).arrayRowMode = true;
-    let rows: Row[] = [];
-    let done = false;
-    let paused = false;
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    const poke = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    const rows = new RowBatcher<Row>({ pause: () => request.pause(), resume: () => request.resume(), cancel: () => request.cancel() });
     request.on('row', (r: unknown[]) => {
       const row: Row = new Array(r.length);
       for (let i = 0; i < r.length; i++) row[i] = cols[i]!.read(r[i]);
       rows.push(row);
-      if (rows.length >= BATCH_ROWS && !paused) {
-        paused = true;
-        request.pause();
-        poke();
-      }
     });
-    request.on('error', (e: Error) => {
-      failure ??= e;
-      poke();
-    });
-    request.on('done', () => {
-      done = true;
-      poke();
-    });
-    const onAbort = () => {
-      failure ??= signal.reason ?? new Error('aborted');
-      request.cancel();
-      poke();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (e: Error) => rows.fail(e));
+    request.on('done', () => rows.end());
     void request.query(`SELECT ${readProjection(cols)} FROM (${rangeSql(base, range)}) AS dmgw_q`);
     try {
-      for (;;) {
-        if (failure !== undefined) throw failure;
-        if (rows.length >= BATCH_ROWS || (done && rows.length)) {
-          const batch = rows;
-          rows = [];
-          yield { columns, rows: batch };
-          if (paused) {
-            paused = false;
-            request.resume();
-          }
-          continue;
-        }
-        if (done) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
+      for await (const batch of rows.batches(signal)) yield { columns, rows: batch };
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (!done) request.cancel();
+      if (!rows.done) request.cancel();
     }
   }
 
