@@ -10,12 +10,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobServiceClient } from '@azure/storage-blob';
 import pg from 'pg';
-import { startAzurite, type AzuriteServer } from '../test/support/azurite.js';
 import { portOpen } from '../test/support/servers.js';
-import type { ActivityFinished, RunEvent } from '../src/common/events.js';
 import { BENCH_PG_URL } from './benchTable.js';
+import { attempt, blobBytes, CLI, engineRunsIntoAzurite, PROBES, runEngine, withAzurite } from './engineRun.js';
 import { atLeast, below, fastest, MB, rate, runMeasured, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
 import { MARIA_BLOB_CONTAINER, mariaPipeline, setMariaBlobConnection, writeMariaFactory, type MariaSink } from './mariadbFactory.js';
 import { COLUMNS, ensureMariaTable, mariaConnection, type MariaTable } from './mariadbTable.js';
@@ -24,9 +22,6 @@ const PARALLEL = [1, 4];
 const RSS_LIMIT_MB = 200;
 const PG_SCHEMA = 'dmgw_bench';
 const PGLOADER_SCHEMA = 'dmgw_bench_pgloader';
-const dist = join(__dirname, '..');
-const cli = join(dist, 'agent', 'cli.js');
-const probes = join(dist, 'bench', 'probes.js');
 
 export const mariadbBenchmark: Benchmark = {
   name: 'mariadb',
@@ -37,7 +32,7 @@ export const mariadbBenchmark: Benchmark = {
     const pgUrl = new URL(BENCH_PG_URL);
     if (!(await portOpen(mc.port, mc.host))) return { ...report, skipped: `MariaDB is not reachable at ${mc.host}:${mc.port} (set DMGW_BENCH_MARIADB_URL)` };
     if (!(await portOpen(Number(pgUrl.port || 5432), pgUrl.hostname))) return { ...report, skipped: `PostgreSQL is not reachable at ${pgUrl.host} (set DMGW_BENCH_PG_URL)` };
-    if (!existsSync(cli)) return { ...report, skipped: `${cli} is missing (build first)` };
+    if (!existsSync(CLI)) return { ...report, skipped: `${CLI} is missing (build first)` };
 
     const table = await ensureMariaTable(o.rows, o.log);
     const pgTarget = { schema: PG_SCHEMA, table: `from_mariadb_${o.rows}` };
@@ -49,15 +44,10 @@ export const mariadbBenchmark: Benchmark = {
       o.log(`  ${x.name}: ${x.seconds.toFixed(2)} s, ${(rate(x).rowsPerSecond / 1e6).toFixed(2)} M rows/s${x.peakRssBytes ? `, peak RSS ${(x.peakRssBytes / MB).toFixed(0)} MB` : ''}`);
       return x;
     };
-    const attempt = async (fn: () => Promise<Measurement>) => {
-      try {
-        return m(await fn());
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        report.notes.push(msg);
-        o.log(`  ${msg}`);
-        return undefined;
-      }
+    // an engine run (or pgloader) that fails is reported and the other measurements go on
+    const tryMeasure = async (fn: () => Promise<Measurement>) => {
+      const x = await attempt(report, o.log, fn);
+      return x && m(x);
     };
 
     // --- raw limits
@@ -65,18 +55,10 @@ export const mariadbBenchmark: Benchmark = {
     const rawFile = join(o.scratch, 'mariadb.tsv');
     const rawRead = m(await fastest(o.repeat, () => mariadbClient(select, '/dev/null', table, 'raw read: mariadb --batch --quick → /dev/null')));
     const rawToFile = await mariadbClient(select, rawFile, table, 'mariadb --batch → file');
-    const withAzurite = async (fn: (az: AzuriteServer) => Promise<Measurement>) => {
-      const az = await startAzurite();
-      try {
-        return await fn(az);
-      } finally {
-        await az.stop();
-      }
-    };
     const rawUpload = m(
       await fastest(o.repeat, () =>
         withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [probes, 'upload', rawFile, az.connectionString, MARIA_BLOB_CONTAINER, 'raw/orders.tsv']);
+          const r = await runMeasured(process.execPath, [PROBES, 'upload', rawFile, az.connectionString, MARIA_BLOB_CONTAINER, 'raw/orders.tsv']);
           if (r.code !== 0) throw new Error(`raw upload failed: ${r.stderr}`);
           return { name: 'blob: raw upload of the mariadb output', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: rawToFile.bytes, peakRssBytes: r.peakRssBytes };
         }),
@@ -85,24 +67,16 @@ export const mariadbBenchmark: Benchmark = {
     rmSync(rawFile, { force: true });
 
     // --- engine → blob
-    const engineBlob: Measurement[] = [];
-    for (const n of PARALLEL) {
-      const e = await attempt(() =>
-        fastest(o.repeat, () =>
-          withAzurite(async (az) => {
-            setMariaBlobConnection(factory, az.connectionString);
-            return engine(factory, 'blob', n, table, () => containerBytes(az.connectionString));
-          }),
-        ),
-      );
-      if (e) engineBlob.push(e);
-    }
+    const engineBlob = await engineRunsIntoAzurite(PARALLEL, o.repeat, tryMeasure, (az, n) => {
+      setMariaBlobConnection(factory, az.connectionString);
+      return engine(factory, 'blob', n, table, () => blobBytes(az.connectionString, MARIA_BLOB_CONTAINER, 'engine/'));
+    });
 
     // --- pgloader and engine → PostgreSQL
-    const loader = await attempt(() => fastest(o.repeat, () => pgloader(o.scratch, table, mc)));
+    const loader = await tryMeasure(() => fastest(o.repeat, () => pgloader(o.scratch, table, mc)));
     const enginePg: Measurement[] = [];
     for (const n of PARALLEL) {
-      const e = await attempt(() => fastest(o.repeat, () => engine(factory, 'pg', n, table, async () => 0)));
+      const e = await tryMeasure(() => fastest(o.repeat, () => engine(factory, 'pg', n, table, async () => 0)));
       if (e) enginePg.push(e);
     }
     const loaded = await pgCount(`${pgTarget.schema}.${pgTarget.table}`);
@@ -151,16 +125,8 @@ async function pgloader(scratch: string, table: MariaTable, mc: ReturnType<typeo
 }
 
 async function engine(factory: string, sink: MariaSink, parallel: number, table: MariaTable, outputBytes: () => Promise<number>): Promise<Measurement> {
-  let finished: ActivityFinished | undefined;
-  const r = await runMeasured(process.execPath, [cli, 'run', '--factory', factory, '--pipeline', mariaPipeline(sink, parallel), '--events', 'ndjson'], {
-    onStdoutLine: (line) => {
-      if (!line.startsWith('{')) return;
-      const e = JSON.parse(line) as RunEvent;
-      if (e.event === 'activity-finished') finished = e;
-    },
-  });
-  if (r.code !== 0 || finished?.status !== 'Succeeded') throw new Error(`dmgw run ${mariaPipeline(sink, parallel)} failed (exit ${r.code}): ${finished?.error?.message ?? (r.stderr.trim().split('\n')[0] || 'no error text')}`);
-  const rows = finished.output?.rowsCopied ?? 0;
+  const r = await runEngine(factory, mariaPipeline(sink, parallel));
+  const rows = r.output?.rowsCopied ?? 0;
   return { name: `${sink}: engine parallelCopies=${parallel}`, role: 'engine', seconds: r.seconds, rows, bytes: await outputBytes(), peakRssBytes: r.peakRssBytes, note: rows !== table.rows ? `copied ${rows} rows of ${table.rows}` : undefined };
 }
 
@@ -185,11 +151,3 @@ function preparePgTarget(t: { schema: string; table: string }): Promise<void> {
 function pgCount(qualified: string): Promise<number> {
   return withPg(async (c) => Number((await c.query(`SELECT count(*) AS n FROM ${qualified}`)).rows[0].n)).catch(() => -1);
 }
-
-async function containerBytes(connectionString: string): Promise<number> {
-  let n = 0;
-  const c = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(MARIA_BLOB_CONTAINER);
-  for await (const b of c.listBlobsFlat({ prefix: 'engine/' })) n += b.properties.contentLength ?? 0;
-  return n;
-}
-

@@ -8,23 +8,20 @@
  * Target (docs/ARCHITECTURE.md, copy engine): peak RSS < 200 MB whatever the size.
  * DMGW_BENCH_MEMORY_MODES=<regex> runs only the modes whose name matches (e.g. "blob json").
  */
-import { BlobServiceClient } from '@azure/storage-blob';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivityFinished, RunEvent } from '../src/common/events.js';
 import { startAzurite } from '../test/support/azurite.js';
 import { portOpen } from '../test/support/servers.js';
 import { BENCH_PG_URL, ensureBenchTable, type BenchTable } from './benchTable.js';
-import { below, MB, runMeasured, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
+import { blobBytes, CLI, folderBytes, runEngine } from './engineRun.js';
+import { below, MB, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
 import { allModes, MEMORY_CONTAINER, modeFolder, modeName, modePipeline, writeMemoryFactory, type MemoryMode } from './memoryFactory.js';
 import { setBenchBlobConnection } from './pgCopyFactory.js';
 
 const RSS_LIMIT_MB = 200;
 /** RSS may differ by a few MB between runs of the same mode; more than this between sizes is growth */
 const GROWTH_LIMIT_MB = 20;
-const dist = join(__dirname, '..');
-const cli = join(dist, 'agent', 'cli.js');
-const sampler = join(dist, '..', 'bench', 'memorySampler.cjs');
+const sampler = join(__dirname, '..', '..', 'bench', 'memorySampler.cjs');
 
 interface Sampled {
   samples: number;
@@ -43,7 +40,7 @@ export const memoryBenchmark: Benchmark = {
     const modes = allModes().filter((m) => !filter || filter.test(modeName(m)));
     const report: BenchReport = { name: this.name, summary: this.summary, params: { rows: sizes.join('/'), modes: modes.length }, measurements: [], checks: [], notes: [] };
     if (!(await portOpen(Number(url.port || 5432), url.hostname))) return { ...report, skipped: `PostgreSQL is not reachable at ${url.host} (set DMGW_BENCH_PG_URL)` };
-    if (!existsSync(cli)) return { ...report, skipped: `${cli} is missing (build first)` };
+    if (!existsSync(CLI)) return { ...report, skipped: `${CLI} is missing (build first)` };
 
     const peaks = new Map<string, number[]>();
     for (const rows of sizes) {
@@ -70,7 +67,7 @@ export const memoryBenchmark: Benchmark = {
             const az = await startAzurite({ location });
             try {
               setBenchBlobConnection(factory, az.connectionString);
-              m = await measure(factory, mode, table, o.scratch, () => containerBytes(az.connectionString, modeFolder(mode)));
+              m = await measure(factory, mode, table, o.scratch, () => blobBytes(az.connectionString, MEMORY_CONTAINER, `${modeFolder(mode)}/`));
             } finally {
               await az.stop();
               rmSync(location, { recursive: true, force: true });
@@ -103,18 +100,9 @@ export const memoryBenchmark: Benchmark = {
 async function measure(factory: string, mode: MemoryMode, table: BenchTable, scratch: string, outputBytes: () => Promise<number>): Promise<Measurement> {
   const samples = join(scratch, 'samples.json');
   rmSync(samples, { force: true });
-  let finished: ActivityFinished | undefined;
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${sampler}`.trim(), DMGW_MEMORY_SAMPLES: samples };
-  const r = await runMeasured(process.execPath, [cli, 'run', '--factory', factory, '--pipeline', modePipeline(mode), '--events', 'ndjson'], {
-    env,
-    onStdoutLine: (line) => {
-      if (!line.startsWith('{')) return;
-      const e = JSON.parse(line) as RunEvent;
-      if (e.event === 'activity-finished') finished = e;
-    },
-  });
-  if (r.code !== 0 || finished?.status !== 'Succeeded') throw new Error(`dmgw run failed (exit ${r.code}): ${finished?.error?.message ?? (r.stderr.trim().split('\n')[0] || 'no error text')}`);
-  const rows = finished.output?.rowsCopied ?? 0;
+  const r = await runEngine(factory, modePipeline(mode), env);
+  const rows = r.output?.rowsCopied ?? 0;
   if (rows !== table.rows) throw new Error(`copied ${rows} rows of ${table.rows}`);
   const s = existsSync(samples) ? (JSON.parse(readFileSync(samples, 'utf8')) as Sampled) : undefined;
   const mb = (n: number) => (n / MB).toFixed(0);
@@ -128,17 +116,4 @@ async function measure(factory: string, mode: MemoryMode, table: BenchTable, scr
     peakRssBytes: Math.max(r.peakRssBytes, s?.vmHwm ?? 0),
     note: split,
   };
-}
-
-function folderBytes(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
-  return n;
-}
-
-async function containerBytes(connectionString: string, folder: string): Promise<number> {
-  let n = 0;
-  const c = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(MEMORY_CONTAINER);
-  for await (const b of c.listBlobsFlat({ prefix: `${folder}/` })) n += b.properties.contentLength ?? 0;
-  return n;
 }

@@ -12,21 +12,16 @@
  * Targets (docs/ARCHITECTURE.md): file ≥ 0.8× raw psql; blob ≥ 0.9× min(raw read, raw upload) and ≥ 1.0× naive;
  * engine peak RSS < 200 MB. Also checked: blob ≥ 0.9× min(raw read, raw upload with MD5).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite, type AzuriteServer } from '../test/support/azurite.js';
 import { portOpen } from '../test/support/servers.js';
-import type { ActivityFinished, RunEvent } from '../src/common/events.js';
 import { BENCH_PG_URL, ensureBenchTable, type BenchTable } from './benchTable.js';
+import { attempt, blobBytes, CLI, engineRunsIntoAzurite, folderBytes, PROBES, runEngine, withAzurite } from './engineRun.js';
 import { atLeast, below, fastest, MB, rate, runMeasured, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
 import { BLOB_CONTAINER, FILE_OUTPUT_FOLDER, pipelineName, setBenchBlobConnection, writeBenchFactory, type Sink } from './pgCopyFactory.js';
 
 const PARALLEL = [1, 4];
 const RSS_LIMIT_MB = 200;
-const dist = join(__dirname, '..');
-const cli = join(dist, 'agent', 'cli.js');
-const probes = join(dist, 'bench', 'probes.js');
 
 export const pgCopyBenchmark: Benchmark = {
   name: 'pg-copy',
@@ -35,7 +30,7 @@ export const pgCopyBenchmark: Benchmark = {
     const url = new URL(BENCH_PG_URL);
     const report: BenchReport = { name: this.name, summary: this.summary, params: { rows: o.rows, repeat: o.repeat, parallelCopies: PARALLEL.join('/') }, measurements: [], checks: [], notes: [] };
     if (!(await portOpen(Number(url.port || 5432), url.hostname))) return { ...report, skipped: `PostgreSQL is not reachable at ${url.host} (set DMGW_BENCH_PG_URL)` };
-    if (!existsSync(cli)) return { ...report, skipped: `${cli} is missing (build first)` };
+    if (!existsSync(CLI)) return { ...report, skipped: `${CLI} is missing (build first)` };
 
     const table = await ensureBenchTable(o.rows, o.log);
     const factory = join(o.scratch, 'factory');
@@ -52,15 +47,9 @@ export const pgCopyBenchmark: Benchmark = {
     };
 
     // An engine run that fails is reported and the other measurements go on: the baselines still tell something.
-    const attempt = async (fn: () => Promise<Measurement>) => {
-      try {
-        return await fn();
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        report.notes.push(msg);
-        o.log(`  ${msg}`);
-        return undefined;
-      }
+    const tryEngine = async (fn: () => Promise<Measurement>) => {
+      const x = await attempt(report, o.log, fn);
+      return x && m(x);
     };
 
     // --- file system sink
@@ -71,24 +60,16 @@ export const pgCopyBenchmark: Benchmark = {
       const out = join(fileRoot, FILE_OUTPUT_FOLDER);
       const clean = async () => rmSync(out, { recursive: true, force: true });
       await clean();
-      const e = await attempt(() => fastest(o.repeat, () => engine(factory, 'file', n, table, () => folderBytes(out)), clean));
-      if (e) engineFile.push(m(e));
+      const e = await tryEngine(() => fastest(o.repeat, () => engine(factory, 'file', n, table, async () => folderBytes(out)), clean));
+      if (e) engineFile.push(e);
       await clean();
     }
 
     // --- blob sink: every measurement gets a fresh Azurite, so none pays for another's memory
-    const withAzurite = async (fn: (az: AzuriteServer) => Promise<Measurement>) => {
-      const az = await startAzurite();
-      try {
-        return await fn(az);
-      } finally {
-        await az.stop();
-      }
-    };
     const rawUpload = m(
       await fastest(o.repeat, () =>
         withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [probes, 'upload', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
+          const r = await runMeasured(process.execPath, [PROBES, 'upload', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
           if (r.code !== 0) throw new Error(`raw upload failed: ${r.stderr}`);
           return { name: 'blob: raw upload of the psql file', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
         }),
@@ -97,7 +78,7 @@ export const pgCopyBenchmark: Benchmark = {
     const rawUploadMd5 = m(
       await fastest(o.repeat, () =>
         withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [probes, 'upload-md5', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
+          const r = await runMeasured(process.execPath, [PROBES, 'upload-md5', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
           if (r.code !== 0) throw new Error(`raw upload with MD5 failed: ${r.stderr}`);
           return { name: 'blob: raw upload, blocks with Content-MD5', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
         }),
@@ -107,24 +88,16 @@ export const pgCopyBenchmark: Benchmark = {
     const naive = m(
       await fastest(o.repeat, () =>
         withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [probes, 'naive', BENCH_PG_URL, copySql, az.connectionString, BLOB_CONTAINER, 'naive/orders.csv']);
+          const r = await runMeasured(process.execPath, [PROBES, 'naive', BENCH_PG_URL, copySql, az.connectionString, BLOB_CONTAINER, 'naive/orders.csv']);
           if (r.code !== 0) throw new Error(`naive pipeline failed: ${r.stderr}`);
           return { name: 'blob: naive pg-copy-streams → uploadStream', role: 'reference', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
         }),
       ),
     );
-    const engineBlob: Measurement[] = [];
-    for (const n of PARALLEL) {
-      const e = await attempt(() =>
-        fastest(o.repeat, () =>
-          withAzurite(async (az) => {
-            setBenchBlobConnection(factory, az.connectionString);
-            return engine(factory, 'blob', n, table, () => containerBytes(az.connectionString));
-          }),
-        ),
-      );
-      if (e) engineBlob.push(m(e));
-    }
+    const engineBlob = await engineRunsIntoAzurite(PARALLEL, o.repeat, tryEngine, (az, n) => {
+      setBenchBlobConnection(factory, az.connectionString);
+      return engine(factory, 'blob', n, table, () => blobBytes(az.connectionString, BLOB_CONTAINER, 'engine/'));
+    });
 
     // --- checks
     const mbps = (x: Measurement) => rate(x).mbPerSecond;
@@ -157,17 +130,9 @@ async function psql(copySql: string, target: string, table: BenchTable, name: st
 }
 
 async function engine(factory: string, sink: Sink, parallel: number, table: BenchTable, outputBytes: () => Promise<number>): Promise<Measurement> {
-  let finished: ActivityFinished | undefined;
-  const r = await runMeasured(process.execPath, [cli, 'run', '--factory', factory, '--pipeline', pipelineName(sink, parallel), '--events', 'ndjson'], {
-    onStdoutLine: (line) => {
-      if (!line.startsWith('{')) return;
-      const e = JSON.parse(line) as RunEvent;
-      if (e.event === 'activity-finished') finished = e;
-    },
-  });
-  if (r.code !== 0 || finished?.status !== 'Succeeded') throw new Error(`dmgw run ${pipelineName(sink, parallel)} failed (exit ${r.code}): ${finished?.error?.message ?? (r.stderr.trim().split('\n')[0] || 'no error text')}`);
-  const rows = finished.output?.rowsCopied ?? table.rows;
-  const used = finished.output?.usedParallelCopies;
+  const r = await runEngine(factory, pipelineName(sink, parallel));
+  const rows = r.output?.rowsCopied ?? table.rows;
+  const used = r.output?.usedParallelCopies;
   return {
     name: `${sink}: engine parallelCopies=${parallel}`,
     role: 'engine',
@@ -177,17 +142,4 @@ async function engine(factory: string, sink: Sink, parallel: number, table: Benc
     peakRssBytes: r.peakRssBytes,
     note: rows !== table.rows ? `copied ${rows} rows of ${table.rows}` : used !== undefined && used !== parallel ? `used ${used} parallel copies` : undefined,
   };
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
-  return n;
-}
-
-async function containerBytes(connectionString: string): Promise<number> {
-  let n = 0;
-  const c = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(BLOB_CONTAINER);
-  for await (const b of c.listBlobsFlat({ prefix: 'engine/' })) n += b.properties.contentLength ?? 0;
-  return n;
 }
