@@ -3,59 +3,22 @@
  * test/fixtures/broken/<case>/ (each with the exact expected stdout in expected.txt), on the walkthrough and on
  * the valid fixtures, and with usage errors. (The --json output of the same corpus: corpusJson.test.ts, in-process.)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ROOT, runCli, type CliResult } from '../../support/builtCli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
 const BROKEN = join(ROOT, 'test', 'fixtures', 'broken');
 const cases = readdirSync(BROKEN).filter((d) => existsSync(join(BROKEN, d, 'expected.txt'))).sort();
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Builds dist/ once, under the lock the other suites use, so parallel test files never read a half-written bundle. */
-function build(): void {
-  const lock = join(tmpdir(), `dmgw-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`waited 2 minutes for ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`node scripts/build.mjs failed:\n${r.stdout}${r.stderr}`);
-  } finally {
-    rmdirSync(lock);
-  }
-}
+const run = (args: string[], cwd = ROOT): Promise<CliResult> => runCli(args, { cwd });
 
 const summary = /^(.+): (valid|invalid) — (\d+) files?, (\d+) errors?, (\d+) warnings?\n$/;
 
-beforeAll(build);
+// the bundle is rebuilt when a source is newer, under the lock the other suites use (no half-written bundle)
+beforeAll(() => {
+  ensureBuilt();
+});
 
 describe('dmgw validate on the broken-factory corpus', () => {
   it('has at least 25 cases, each saying what mistake it is', () => {
