@@ -10,9 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, DEV_ACCOUNT, DEV_KEY, type AzuriteServer } from '../support/azurite.js';
-import { AWKWARD_COLUMNS, createAwkward, tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
+import { AWKWARD_COLUMNS, awkwardSource, dropSchema, tableDifference, type TestFactory } from '../support/copyFactory.js';
 import { startFaultProxy } from '../support/faultProxy.js';
-import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { requireServer, uniqueName } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 const schema = uniqueName('copyblob');
@@ -27,16 +27,10 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
   beforeAll(async () => {
     az = await startAzurite();
     blobs = BlobServiceClient.fromConnectionString(az.connectionString);
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await createAwkward(client, table('src'));
-    f = testFactory({ blobConnectionString: az.connectionString });
-    f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
+    ({ client, f } = await awkwardSource(schema, { blobConnectionString: az.connectionString }));
   });
   afterAll(async () => {
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
+    await dropSchema(client, schema);
     await az?.stop();
   });
 

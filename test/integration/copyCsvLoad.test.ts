@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwkward, tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
-import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { awkwardSource, dropSchema, tableDifference, type TestFactory } from '../support/copyFactory.js';
+import { requireServer, uniqueName } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 const schema = uniqueName('csvload');
@@ -24,17 +24,9 @@ describe.skipIf(!up)('copy: CSV files → PostgreSQL through COPY', () => {
   const logs = (r: { events: Array<{ event: string; message?: string }> }) => r.events.filter((e) => e.event === 'log').map((e) => e.message ?? '');
 
   beforeAll(async () => {
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await createAwkward(client, table('src'));
-    f = testFactory();
-    f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
+    ({ client, f } = await awkwardSource(schema));
   });
-  afterAll(async () => {
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
-  });
+  afterAll(() => dropSchema(client, schema));
 
   it('header-less gzip files with a byte order mark, two at a time, load by position exactly the source', async () => {
     const csv = { firstRowAsHeader: false, escapeChar: '"', compressionCodec: 'gzip' };

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/agent/connectors/azureBlob.js';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteServer } from '../support/azurite.js';
-import { pgConnectionString, testFactory, type TestFactory } from '../support/copyFactory.js';
+import { dropSchema, openSchema, pgConnectionString, testFactory, type TestFactory } from '../support/copyFactory.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
 
@@ -31,9 +31,7 @@ describe.skipIf(!up)('copy: faults mid-copy', () => {
   beforeAll(async () => {
     az = await startAzurite();
     blobs = BlobServiceClient.fromConnectionString(az.connectionString);
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
+    client = await openSchema(schema);
     await client.query(`CREATE TABLE ${table('src')} AS SELECT g AS id, md5(g::text) || ' ' || repeat('x', 80) AS t, g * 1.5 AS n, now() AS ts FROM generate_series(1, ${ROWS}) g`);
     pgProxy = await startFaultProxy(new URL(PG_URL).port ? Number(new URL(PG_URL).port) : 5432);
     blobProxy = await startFaultProxy(az.port);
@@ -46,8 +44,7 @@ describe.skipIf(!up)('copy: faults mid-copy', () => {
   afterAll(async () => {
     await pgProxy?.close();
     await blobProxy?.close();
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
+    await dropSchema(client, schema);
     await az?.stop();
   });
 

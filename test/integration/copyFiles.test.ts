@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWKWARD_COLUMNS, createAwkward, tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
-import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { AWKWARD_COLUMNS, awkwardSource, dropSchema, tableDifference, type TestFactory } from '../support/copyFactory.js';
+import { requireServer, uniqueName } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 const schema = uniqueName('copyfiles');
@@ -21,17 +21,9 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ files', () => {
   const table = (t: string) => `${schema}.${t}`;
 
   beforeAll(async () => {
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await createAwkward(client, table('src'));
-    f = testFactory();
-    f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
+    ({ client, f } = await awkwardSource(schema));
   });
-  afterAll(async () => {
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
-  });
+  afterAll(() => dropSchema(client, schema));
 
   /** Copies src → `file` dataset, then the file back into a fresh table, and compares. */
   async function roundTrip(type: string, typeProperties: Record<string, unknown>, sink: Record<string, unknown> = {}, source: Record<string, unknown> = {}) {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStage } from '../../src/agent/connectors/postgresStage.js';
 import type { RunEvent } from '../../src/common/events.js';
 import { ensureBuilt } from '../support/builtCli.js';
-import { tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
+import { dropSchema, openSchema, tableDifference, testFactory, type TestFactory } from '../support/copyFactory.js';
 import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
@@ -63,17 +63,12 @@ describe.skipIf(!up)('copy: leftovers of a worker killed with SIGKILL', () => {
 
   beforeAll(async () => {
     cli = ensureBuilt();
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
+    client = await openSchema(schema);
     await client.query(`CREATE TABLE ${schema}.src AS SELECT g AS id, md5(g::text) AS t, g * 1.5 AS n FROM generate_series(1, ${ROWS}) g`);
     f = testFactory();
     f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
   });
-  afterAll(async () => {
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
-  });
+  afterAll(() => dropSchema(client, schema));
 
   it('PostgreSQL sink: the next run drops the killed run’s staging table and loads every row once', async () => {
     await client.query(`CREATE TABLE ${schema}.dst (LIKE ${schema}.src)`);

@@ -39,6 +39,39 @@ export async function tableDifference(client: pg.Client, a: string, b: string): 
   return Number(r.rows[0]!.n);
 }
 
+/** A session on the test database with a new schema `schema` in it (`dropSchema` ends both). */
+export async function openSchema(schema: string): Promise<pg.Client> {
+  const client = new pg.Client(PG_URL);
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } catch (e) {
+    await client.end();
+    throw e;
+  }
+  return client;
+}
+
+/** Drops `schema` and ends the session; either may be missing (a suite whose setup failed). */
+export async function dropSchema(client: pg.Client | undefined, schema: string): Promise<void> {
+  await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client?.end();
+}
+
+/** The awkward table `schema.src` in a new schema, and a test factory whose dataset `Src` reads it. */
+export async function awkwardSource(schema: string, factory: Parameters<typeof testFactory>[0] = {}): Promise<{ client: pg.Client; f: TestFactory }> {
+  const client = await openSchema(schema);
+  try {
+    await createAwkward(client, `${schema}.src`);
+  } catch (e) {
+    await dropSchema(client, schema);
+    throw e;
+  }
+  const f = testFactory(factory);
+  f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
+  return { client, f };
+}
+
 export interface TestFactory {
   dir: string;
   files: string;
