@@ -13,6 +13,7 @@ import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { ensureBuilt, runCli, type CliResult } from '../support/builtCli.js';
 import { armClient, CLI, RESOURCE_GROUP, startTestService, tempDir } from '../support/factoryService.js';
 import { requireTinyproxy, startTinyproxy, type Tinyproxy } from '../support/tinyproxy.js';
+import { until } from '../support/wait.js';
 import type { RunningService } from '../../src/service/service.js';
 
 const haveProxy = requireTinyproxy();
@@ -33,7 +34,6 @@ const dmgw = async (home: string, args: string[], input?: string, env: NodeJS.Pr
   outputs.push(r.stdout, r.stderr);
   return r;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hostState = (home: string) => {
   try {
     return JSON.parse(readFileSync(join(home, 'host-state.json'), 'utf8')) as { status: string; message?: string };
@@ -41,15 +41,6 @@ const hostState = (home: string) => {
     return undefined;
   }
 };
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 function startHost(home: string, args: string[] = []): ChildProcess {
   const h = spawn(process.execPath, [CLI, 'host', ...args], { env: { ...process.env, DMGW_HOME: home, HTTPS_PROXY: '', https_proxy: '', DMGW_PROXY: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
   h.stderr!.on('data', (b: Buffer) => outputs.push(b.toString()));

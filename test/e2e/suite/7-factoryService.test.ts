@@ -10,22 +10,13 @@ import type { FactoryServiceTreeItem } from '../../../src/extension/tree/Factory
 import type { GatewayKeyTreeItem } from '../../../src/extension/tree/GatewayKeyTreeItem';
 import type { IntegrationRuntimeTreeItem } from '../../../src/extension/tree/IntegrationRuntimeTreeItem';
 import type { ServiceFactoryTreeItem } from '../../../src/extension/tree/ServiceFactoryTreeItem';
-import { activateExtension, env, factoryDir, sleep } from './support';
+import { until } from '../../support/wait';
+import { activateExtension, env, factoryDir } from './support';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
 
 suite('Factory service: gateways, keys, and the local gateway Online', () => {
   const svc = (): { url: string; caCertFile: string; adminTokenFile: string } => JSON.parse(env('DMGW_E2E_SERVICE'));
-
-  async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  }
 
   test('create a gateway in a service factory, register this machine with its key, Start → Online; regenerate the key → it stops', async () => {
     const api = await activateExtension();
@@ -86,10 +77,15 @@ suite('Factory service: gateways, keys, and the local gateway Online', () => {
 
       // Regenerating the key this node registered with stops it.
       assert.strictEqual(await vscode.commands.executeCommand('dmgw.regenerateGatewayKey', key1, true), true);
-      const after = await until('the node to stop being Online', async () => {
-        const st = (await api.gateway.refresh()).status;
-        return st && st.status !== 'Online' ? st : undefined;
-      });
+      const after = await until(
+        'the node to stop being Online',
+        async () => {
+          const st = (await api.gateway.refresh()).status;
+          return st && st.status !== 'Online' ? st : undefined;
+        },
+        60_000,
+        500,
+      );
       console.log(`after regenerating the key: ${after.status}${after.message ? ` (${after.message})` : ''}`);
     } finally {
       await vscode.commands.executeCommand('dmgw.stopGateway');

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 import { armClient, CLI, RESOURCE_GROUP, spawnService, tempDir, type ServiceProcess } from '../../support/factoryService.js';
+import { sleep, until as waitUntil } from '../../support/wait.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 const F = 'factory-e2e';
@@ -27,7 +28,6 @@ let db: pg.Client;
 const homes = { a: tempDir('dmgw-node-a'), b: tempDir('dmgw-node-b') };
 const hosts: Record<'a' | 'b', ChildProcess | undefined> = { a: undefined, b: undefined };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const freePort = () => new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 const env = (home: string) => ({ ...process.env, DMGW_HOME: home });
 const dmgw = (home: string, args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { env: env(home), input, encoding: 'utf8', timeout: 60_000 });
@@ -41,15 +41,8 @@ const state = (home: string) => {
 function startHost(node: 'a' | 'b'): void {
   hosts[node] = spawn(process.execPath, [CLI, 'host'], { env: env(homes[node]), stdio: 'ignore' });
 }
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** support/wait.ts#until with this suite's 30 s default */
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> => waitUntil(what, fn, ms);
 async function finalRun(runId: string) {
   return until(`run ${runId} to end`, async () => {
     const r = await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId);
