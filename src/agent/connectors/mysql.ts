@@ -90,7 +90,8 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
   async estimateRows(source: TableSource): Promise<number | undefined> {
     const t = source.table;
     if (!t) return undefined;
-    return rowEstimate(async () => (await this.withConnection((c) => run(c, 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [t.schema?.replace(/`/g, '') ?? null, t.table.replace(/`/g, '')]))).rows[0]?.[0]);
+    const sql = 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?';
+    return rowEstimate(async () => (await this.withConnection((c) => run(c, sql, [t.schema?.replace(/`/g, '') ?? null, t.table.replace(/`/g, '')]))).rows[0]?.[0]);
   }
 
   async *readRows(source: TableSource, range: RangePartition | undefined, signal: AbortSignal): AsyncIterable<RowBatch> {
