@@ -32,7 +32,8 @@ const SQL_SERVER: SqlDialect = {
   qualified,
   boundLiteral(type, v) {
     const t = type === 'date' ? 'date' : type === 'timestamptz' ? 'datetimeoffset' : 'datetime2';
-    return `CONVERT(${t}, ${quoteLiteral(v.replace(/([+-]\d{2})$/, '$1:00'))}, 121)`;
+    // a zone written as +hh gets its minutes (+hh:00), which CONVERT style 121 needs; only a timestamptz has a zone (a date's -dd is no zone)
+    return `CONVERT(${t}, ${quoteLiteral(type === 'timestamptz' ? v.replace(/([+-]\d{2})$/, '$1:00') : v)}, 121)`;
   },
   alwaysTrue: '1 = 1',
   sliceAlias: 'dmgw_r',
