@@ -18,7 +18,8 @@ fi
 installed=$(node -p "try{require('$CS_DIR/node_modules/code-server/package.json').version}catch{''}" 2>/dev/null || true)
 if [ "$installed" != "$CS_VERSION" ]; then
   echo "== code-server $CS_VERSION into .tools/code-server (builds native modules; ~3 min)"
-  if ! command -v make >/dev/null || ! command -v g++ >/dev/null || ! command -v python3 >/dev/null; then
+  # native modules: a compiler, python3 for node-gyp, and Kerberos headers (code-server's `kerberos` includes gssapi/gssapi.h)
+  if ! command -v make >/dev/null || ! command -v g++ >/dev/null || ! command -v python3 >/dev/null || ! command -v pkg-config >/dev/null || [ ! -f /usr/include/gssapi/gssapi.h ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends build-essential python3 pkg-config libkrb5-dev >/dev/null
   fi
