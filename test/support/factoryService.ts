@@ -81,3 +81,13 @@ export async function spawnService(args: string[], env: NodeJS.ProcessEnv = proc
     },
   };
 }
+
+/** The RestError an ARM call throws (statusCode, code, message); fails the test when the call succeeds. */
+export async function restError(p: Promise<unknown>): Promise<{ statusCode: number; code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { statusCode: number; code: string; message: string };
+  }
+  throw new Error('expected the call to fail');
+}

@@ -6,7 +6,7 @@ import type { DataFactoryManagementClient, SelfHostedIntegrationRuntimeStatus } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayKey } from '../../../src/common/gateway/key.js';
 import type { RunningService } from '../../../src/service/service.js';
-import { armClient, RESOURCE_GROUP, startTestService } from '../../support/factoryService.js';
+import { armClient, RESOURCE_GROUP, startTestService, restError } from '../../support/factoryService.js';
 
 let svc: RunningService;
 let client: DataFactoryManagementClient;
@@ -14,15 +14,6 @@ const F = 'factory-arm';
 const statuses: number[] = [];
 const onResponse = (r: { status: number }) => void statuses.push(r.status);
 const lastStatus = () => statuses[statuses.length - 1];
-
-async function restError(p: Promise<unknown>): Promise<{ statusCode: number; code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { statusCode: number; code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   svc = await startTestService();

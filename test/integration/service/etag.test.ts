@@ -11,22 +11,13 @@ import { request } from 'node:https';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../../src/service/service.js';
-import { armClient, RESOURCE_GROUP, SUBSCRIPTION, startTestService } from '../../support/factoryService.js';
+import { armClient, RESOURCE_GROUP, SUBSCRIPTION, startTestService, restError } from '../../support/factoryService.js';
 import { PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 
 const pgUp = await requireServer('PostgreSQL', 5432);
 const QUOTED_GUID = /^"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$/;
 const F = 'factory-etags';
 const FACTORY_PATH = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.DataFactory/factories/${F}`;
-
-async function restError(p: Promise<unknown>): Promise<{ statusCode: number; code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { statusCode: number; code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 interface Raw {
   status: number;
