@@ -30,8 +30,9 @@ export interface AgentSetting {
 
 /** `dmgw proxy show --json`: the proxy in effect and what the gateway home stores (never the password). */
 export interface ProxyReport {
-  effective: { url: string; username?: string; hasPassword: boolean; source: string } | null;
-  stored: { url: string; username?: string; passwordSealedFor?: string } | null;
+  /** `noProxy`: the hosts that bypass it (NO_PROXY and the stored list); absent from agents before that list */
+  effective: { url: string; username?: string; hasPassword: boolean; source: string; noProxy?: string[] } | null;
+  stored: { url: string; username?: string; passwordSealedFor?: string; noProxy?: string[] } | null;
 }
 
 export interface ConfigManagerState {

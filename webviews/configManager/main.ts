@@ -147,6 +147,7 @@ function settings(s: ConfigManagerState): HTMLElement {
           ['Proxy', proxy.effective ? `${proxy.effective.url} (from ${proxy.effective.source})` : 'none: the node connects directly'],
           ['Proxy user', proxy.effective?.username ?? 'none'],
           ['Proxy password', proxy.effective ? (proxy.effective.hasPassword ? 'set (kept encrypted)' : 'none') : undefined],
+          ['Not for (NO_PROXY and the stored list)', proxy.effective?.noProxy ? proxy.effective.noProxy.join(', ') || 'none' : undefined],
           ['Stored in the gateway home', proxy.stored ? `${proxy.stored.url}${proxy.stored.passwordSealedFor ? `, password sealed for certificate ${proxy.stored.passwordSealedFor.slice(0, 12)}…` : ''}` : 'nothing'],
         ])
       : h('p', { id: 'no-proxy-report' }, `Proxy: ${NOT_REPORTED} (${s.proxy.error ?? 'unknown reason'}); it cannot be changed from here.`),

@@ -56,7 +56,7 @@ suite('Configuration Manager: settings from the agent', () => {
       const set = await vscode.commands.executeCommand<AgentResult>('dmgw.setProxy', { url: 'http://proxy.invalid:3128', user: 'e2e', password });
       assert.strictEqual(set.code, 0, set.stderr);
       const after = (await proxy()).report!;
-      assert.deepStrictEqual(after.effective, { url: 'http://proxy.invalid:3128', username: 'e2e', hasPassword: true, source: 'gateway home' });
+      assert.deepStrictEqual(after.effective, { url: 'http://proxy.invalid:3128', username: 'e2e', hasPassword: true, source: 'gateway home', noProxy: [] });
       assert.strictEqual(after.stored?.url, 'http://proxy.invalid:3128');
       assert.strictEqual(after.stored?.passwordSealedFor, (await state()).certificates.list.find((c) => c.current)?.thumbprint, 'the password is sealed for the current certificate');
       for (const f of readdirSync(env('DMGW_HOME'))) {
