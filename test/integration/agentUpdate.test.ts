@@ -1,12 +1,12 @@
 /**
  * Self-update end to end: a real service (on PostgreSQL, so the test can tamper with a stored release), a node
  * started with `dmgw start` (the launcher), releases published over the service's HTTPS route, and ARM `upgrade`
- * through @azure/arm-datafactory. Tampered bundles are refused, a bundle that cannot start is rolled back, and a
+ * through @azure/arm-datafactory (one release goes through `dmgw service publish-agent`, as operators publish). Tampered bundles are refused, a bundle that cannot start is rolled back, and a
  * good one replaces the running host only after the job it runs has finished.
  */
 import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -71,6 +71,18 @@ function publish(version: string, bundle: Buffer): Promise<{ status: number; bod
   });
 }
 
+/** `dmgw service publish-agent` (the operators' way); the bundle cannot report its version, so --version names it. */
+function publishWithCli(version: string, bundle: Buffer): { status: number | null; stderr: string; body?: Record<string, unknown> } {
+  const file = join(tempDir('dmgw-upd-bundle'), 'cli.js');
+  writeFileSync(file, bundle);
+  const r = spawnSync(process.execPath, [CLI, 'service', 'publish-agent', '--bundle', file, '--version', version, '--json'], {
+    env: { ...env, DMGW_ENDPOINT: svc.url, DMGW_TOKEN_FILE: svc.adminTokenFile, DMGW_CA_FILE: svc.caCertFile },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stderr: r.stderr, body: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined };
+}
+
 describe.skipIf(!up)('agent self-update (service releases, ARM upgrade, launcher)', () => {
   beforeAll(async () => {
     db = new pg.Client({ connectionString: PG_URL });
@@ -130,7 +142,10 @@ describe.skipIf(!up)('agent self-update (service releases, ARM upgrade, launcher
 
   it('a version that cannot start is rolled back to the previous one', async () => {
     const pid = hostState()!.pid;
-    expect((await publish('9.0.0-c', Buffer.from('process.exit(9);\n'))).status).toBe(200);
+    const broken = Buffer.from('process.exit(9);\n');
+    const published = publishWithCli('9.0.0-c', broken);
+    expect(published.status, published.stderr).toBe(0);
+    expect(published.body).toMatchObject({ version: '9.0.0-c', sha256: sha256Hex(broken) });
     await until('the rollback', () => /agent 9\.0\.0-c failed: .*rolled back to the bundled agent/.test(log()) || undefined);
     const back = await until('the host back on the old version', () => {
       const s = hostState();

@@ -1,14 +1,21 @@
 /**
  * `dmgw service start`: the factory service in the foreground. When it is ready it prints one JSON line
  * (url, caCertFile, adminTokenFile, fingerprint, ...) on stdout so that scripts and tests can drive it; logs go to
- * stderr. SIGINT/SIGTERM stop it cleanly.
+ * stderr. SIGINT/SIGTERM stop it cleanly. `dmgw service publish-agent|releases`: the agent releases the service
+ * offers to hosts (they update themselves to the newest), over the same connection as the management verbs.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { VERSION_PATTERN } from '../../common/gateway/agentRelease.js';
 import { DmgwError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exitCodes.js';
+import { VERSION } from '../../common/version.js';
 import { startService } from '../../service/service.js';
-import { write, type Command } from './command.js';
+import type * as Management from '../management/index.js';
+import type { AgentRelease } from '../management/releases.js';
+import { write, type Command, type CommandIo } from './command.js';
 
 const usage = `Usage:
   dmgw service start [--port 8443] [--host 0.0.0.0] [--data DIR] [--postgres URL] [--schema NAME] [--public-url URL]
@@ -18,15 +25,24 @@ const usage = `Usage:
       --data (default ./dmgw-service). The store is embedded (PGlite, in --data) unless --postgres points at a
       PostgreSQL server, which several replicas (sharing one --data for the certificate and token) can use together.
       --public-url is the address agents use, written into gateway keys (default https://<hostname>:<port>).
-      When ready it prints one JSON line: {"url","caCertFile","adminTokenFile","fingerprint","store","dataDir"}.`;
+      When ready it prints one JSON line: {"url","caCertFile","adminTokenFile","fingerprint","store","dataDir"}.
+  dmgw service publish-agent [--bundle FILE] [--version V] [--endpoint URL] [--json]
+      Publishes an agent release: the bundle (default: this dmgw's own, dist/agent/cli.js) under version V
+      (default: the version the bundle reports with \`node FILE --version\`). Hosts are offered the newest release
+      in their heartbeat and update themselves (\`dmgw config set update.schedule\`, or ARM upgrade).
+  dmgw service releases [--endpoint URL] [--json]
+      The published releases: version, SHA-256, size, when.
+      Both reach the service as \`dmgw gateway\` does: --endpoint URL (DMGW_ENDPOINT), --token-file F
+      (DMGW_TOKEN_FILE, its adminTokenFile), --ca-file F (DMGW_CA_FILE or NODE_EXTRA_CA_CERTS, its caCertFile).`;
 
 export const serviceCommand: Command = {
   name: 'service',
-  summary: 'the factory service (ARM routes + gateway channel): service start',
+  summary: 'the factory service (ARM routes + gateway channel): service start, publish-agent, releases',
   usage,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub !== 'start') throw new DmgwError('USAGE', sub ? `unknown sub-command "${sub}"` : 'which one: start?', {}, 'run `dmgw help service`');
+    if (sub === 'publish-agent' || sub === 'releases') return releases(sub, rest, io);
+    if (sub !== 'start') throw new DmgwError('USAGE', sub ? `unknown sub-command "${sub}"` : 'which one: start, publish-agent, releases?', {}, 'run `dmgw help service`');
     const { values } = parseArgs({
       args: rest,
       options: {
@@ -73,3 +89,66 @@ export const serviceCommand: Command = {
     return ExitCode.Ok;
   },
 };
+
+const RELEASE_OPTIONS = {
+  endpoint: { type: 'string' },
+  'token-file': { type: 'string' },
+  'ca-file': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+async function releases(sub: 'publish-agent' | 'releases', args: string[], io: CommandIo): Promise<number> {
+  const publish = sub === 'publish-agent';
+  const { values } = parseArgs({ args, options: publish ? { ...RELEASE_OPTIONS, bundle: { type: 'string' }, version: { type: 'string' } } : RELEASE_OPTIONS, strict: true });
+  const v = values as { bundle?: string; version?: string; json?: boolean };
+  // read the bundle and settle its version before any connection: a local mistake is reported as such
+  let upload: { file: string; version: string; bytes: Buffer } | undefined;
+  if (publish) {
+    const file = v.bundle ? resolve(io.cwd, v.bundle) : ownBundle();
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new DmgwError('BUNDLE_FILE', `cannot read the agent bundle ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file }, 'pass the built bundle: --bundle dist/agent/cli.js');
+    }
+    if (!bytes.length) throw new DmgwError('BUNDLE_FILE', `the agent bundle ${file} is empty`, { file }, 'pass the built bundle: --bundle dist/agent/cli.js');
+    upload = { file, version: v.version ?? (v.bundle ? reportedVersion(file) : VERSION), bytes };
+  }
+  if (!values.endpoint?.trim() && !io.env.DMGW_ENDPOINT?.trim()) {
+    throw new DmgwError('USAGE', 'which factory service?', { field: 'endpoint' }, 'pass the url `dmgw service start` printed: --endpoint URL (or DMGW_ENDPOINT)');
+  }
+  const m: typeof Management = await import('../management/index.js');
+  const { connection, azure } = await m.resolveConnection(values, io.env);
+  if (azure) throw new DmgwError('USAGE', 'agent releases live on our factory service, not on Azure', { field: 'endpoint' }, 'pass the url `dmgw service start` printed: --endpoint URL (or DMGW_ENDPOINT)');
+  if (upload) {
+    const r = await m.publishAgentRelease(connection, upload.version, upload.bytes);
+    write(io.stdout, v.json ? JSON.stringify(r, null, 2) : `published agent ${r.version} (${r.size} bytes, sha256 ${r.sha256}) from ${upload.file}\nhosts are offered it at their next heartbeat`);
+    return ExitCode.Ok;
+  }
+  const all = await m.listAgentReleases(connection);
+  write(io.stdout, v.json ? JSON.stringify(all, null, 2) : all.length ? all.map(releaseLine).join('\n') : 'no agent releases yet — `dmgw service publish-agent` publishes one');
+  return ExitCode.Ok;
+}
+
+const releaseLine = (r: AgentRelease): string => `${r.version.padEnd(16)} ${r.publishedAt}  ${String(r.size).padStart(10)} bytes  sha256 ${r.sha256}`;
+
+/** The bundle this process runs (dist/agent/cli.js, or the one the launcher installed). */
+function ownBundle(): string {
+  const f = process.argv[1];
+  if (!f) throw new DmgwError('USAGE', 'cannot tell which file this dmgw runs from', { field: 'bundle' }, 'pass --bundle dist/agent/cli.js');
+  try {
+    return realpathSync(f);
+  } catch {
+    return resolve(f);
+  }
+}
+
+/** What `node FILE --version` prints (`dmgw X.Y.Z`): the version a bundle would report once installed. */
+function reportedVersion(file: string): string {
+  const r = spawnSync(process.execPath, [file, '--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const version = /^dmgw (\S+)\s*$/.exec(r.stdout ?? '')?.[1];
+  if (r.status !== 0 || !version || !VERSION_PATTERN.test(version)) {
+    throw new DmgwError('USAGE', `cannot read the version of ${file} (\`node ${file} --version\` ${r.error ? `failed: ${r.error.message}` : r.status !== 0 ? `exited with ${r.status ?? r.signal}` : `printed "${(r.stdout ?? '').trim().slice(0, 80)}"`})`, { file, field: 'version' }, 'pass --version MAJOR.MINOR.PATCH[-suffix]');
+  }
+  return version;
+}

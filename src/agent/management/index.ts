@@ -11,3 +11,4 @@ export * from './runs.js';
 export * from './runText.js';
 export * from './upload.js';
 export { explainManagementError } from './armErrors.js';
+export * from './releases.js';

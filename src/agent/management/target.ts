@@ -19,6 +19,16 @@ const pick = (...vs: Array<string | undefined>): string | undefined => vs.map((v
 
 /** `factoryName` is `--factory` unless the command gave that flag another meaning (`pipeline run --factory DIR`). */
 export async function resolveTarget(flags: ManagementFlags, env: NodeJS.ProcessEnv, factoryName = flags.factory): Promise<ManagementTarget> {
+  const { connection, azure } = await resolveConnection(flags, env);
+  const resourceGroup = pick(flags['resource-group'], env.DMGW_RESOURCE_GROUP) ?? (azure ? undefined : DEFAULT_RESOURCE_GROUP);
+  if (!resourceGroup) throw new DmgwError('USAGE', 'which resource group?', { field: 'resource-group' }, 'pass --resource-group NAME (or set DMGW_RESOURCE_GROUP)');
+  const factory = pick(factoryName, env.DMGW_FACTORY);
+  if (!factory) throw new DmgwError('USAGE', 'which data factory?', { field: 'factory' }, 'pass --factory NAME (or set DMGW_FACTORY)');
+  return { connection, resourceGroup, factory, azure };
+}
+
+/** The endpoint and credential alone, for calls that concern no factory (the service's agent releases). */
+export async function resolveConnection(flags: ManagementFlags, env: NodeJS.ProcessEnv): Promise<{ connection: ManagementConnection; azure: boolean }> {
   const endpoint = pick(flags.endpoint, env.DMGW_ENDPOINT) ?? AZURE_ENDPOINT;
   let azure: boolean;
   try {
@@ -35,10 +45,6 @@ export async function resolveTarget(flags: ManagementFlags, env: NodeJS.ProcessE
   }
   const subscription = pick(flags.subscription, env.DMGW_SUBSCRIPTION, env.AZURE_SUBSCRIPTION_ID) ?? (azure ? undefined : DEFAULT_SUBSCRIPTION);
   if (!subscription) throw new DmgwError('USAGE', 'which subscription?', { field: 'subscription' }, 'pass --subscription ID (or set DMGW_SUBSCRIPTION / AZURE_SUBSCRIPTION_ID)');
-  const resourceGroup = pick(flags['resource-group'], env.DMGW_RESOURCE_GROUP) ?? (azure ? undefined : DEFAULT_RESOURCE_GROUP);
-  if (!resourceGroup) throw new DmgwError('USAGE', 'which resource group?', { field: 'resource-group' }, 'pass --resource-group NAME (or set DMGW_RESOURCE_GROUP)');
-  const factory = pick(factoryName, env.DMGW_FACTORY);
-  if (!factory) throw new DmgwError('USAGE', 'which data factory?', { field: 'factory' }, 'pass --factory NAME (or set DMGW_FACTORY)');
   return {
     connection: {
       endpoint,
@@ -46,8 +52,6 @@ export async function resolveTarget(flags: ManagementFlags, env: NodeJS.ProcessE
       credential: tokenFile ? tokenFileCredential(tokenFile) : await azureCredential(),
       caPem: caFile ? readCaFile(caFile) : undefined,
     },
-    resourceGroup,
-    factory,
     azure,
   };
 }

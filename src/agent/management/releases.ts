@@ -1,0 +1,53 @@
+/**
+ * Agent releases on our factory service (`PUT|GET /providers/Dmgw/agentReleases[/{version}]`, under the admin
+ * token; Azure has no such thing): publish a bundle, list what is published. Sent through a Data Factory client's
+ * own pipeline, as `gatewayCertificates` is, so the token, the trusted CA and the retries are those of every other
+ * management call, and failures read the same (armErrors.ts).
+ */
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { DmgwError } from '../../common/errors.js';
+import { explainManagementError } from './armErrors.js';
+import { createManagementClient, type ManagementConnection } from './client.js';
+
+const RELEASES_PATH = '/providers/Dmgw/agentReleases';
+const API_VERSION = '2018-06-01';
+
+export interface AgentRelease {
+  version: string;
+  sha256: string;
+  size: number;
+  publishedAt: string;
+}
+
+export async function publishAgentRelease(c: ManagementConnection, version: string, bundle: Buffer): Promise<AgentRelease> {
+  const body = await send(c, 'PUT', `${RELEASES_PATH}/${encodeURIComponent(version)}`, bundle);
+  return body as unknown as AgentRelease;
+}
+
+export async function listAgentReleases(c: ManagementConnection): Promise<AgentRelease[]> {
+  return ((await send(c, 'GET', RELEASES_PATH)).value as AgentRelease[] | undefined) ?? [];
+}
+
+async function send(c: ManagementConnection, method: 'GET' | 'PUT', path: string, bundle?: Buffer): Promise<Record<string, unknown>> {
+  const endpoint = c.endpoint.replace(/\/+$/, '');
+  const client = createManagementClient(c);
+  try {
+    const headers = createHttpHeaders(bundle ? { 'content-type': 'application/octet-stream' } : {});
+    const r = await client.sendRequest(createPipelineRequest({ url: `${endpoint}${path}?api-version=${API_VERSION}`, method, headers, body: bundle, timeout: 300_000 }));
+    let details: Record<string, unknown> | undefined;
+    try {
+      details = JSON.parse(r.bodyAsText ?? '') as Record<string, unknown>;
+    } catch {
+      details = undefined;
+    }
+    if (r.status === 200 && details) return details;
+    if (r.status === 404 || r.status === 405) {
+      throw new DmgwError('NO_RELEASES', `${endpoint} does not take agent releases (HTTP ${r.status})`, {}, 'agent releases live on our factory service: pass the url `dmgw service start` printed as --endpoint or DMGW_ENDPOINT');
+    }
+    // the shape of the SDK's RestError, so the usual explanations apply (400, 401, 5xx, ...)
+    const message = (details as { error?: { message?: string } } | undefined)?.error?.message ?? (r.bodyAsText?.slice(0, 300) || `HTTP ${r.status}`);
+    throw Object.assign(new Error(message), { statusCode: r.status, details });
+  } catch (e) {
+    throw explainManagementError(e, { endpoint, resourceGroup: '', factory: '', azure: false });
+  }
+}
