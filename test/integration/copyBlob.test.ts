@@ -3,15 +3,15 @@
  * equals the source; a block damaged on its way into storage is refused by the service (its Content-MD5) and
  * sent again; a blob that reads back different from the source fails the consistency check and is removed.
  */
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, DEV_ACCOUNT, DEV_KEY, type AzuriteServer } from '../support/azurite.js';
+import { devConnectionString, startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { AWKWARD_COLUMNS, awkwardSource, dropSchema, tableDifference, type TestFactory } from '../support/copyFactory.js';
-import { startFaultProxy } from '../support/faultProxy.js';
+import { startFaultProxy, type FaultPlan } from '../support/faultProxy.js';
 import { requireServer, uniqueName } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
@@ -78,13 +78,23 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
     await loadBack('fromchain', endCsv, 'FileServerReadSettings', 'end');
   });
 
-  it('a block damaged on its way into storage is refused by the service (Content-MD5) and the partition sends it again', async () => {
-    const proxy = await startFaultProxy(az.port, '127.0.0.1', { corruptUpstreamAtByte: 60_000 });
+  /** A CSV blob dataset `name` whose linked service reaches Azurite through a fault proxy with `plan`; the proxy lives while `run` does. */
+  async function throughFaultProxy<T>(name: string, plan: FaultPlan, run: (dataset: string, container: ContainerClient) => Promise<T>): Promise<T> {
+    const proxy = await startFaultProxy(az.port, '127.0.0.1', plan);
     try {
-      f.write('linkedService', 'BadBlob', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${proxy.port}/${DEV_ACCOUNT};` } });
-      // the container exists first, so the only upstream traffic past 60 kB is the block body
-      await blobs.getContainerClient('corrupt').createIfNotExists();
-      const ds = f.dataset('Corrupt', 'DelimitedText', 'BadBlob', { location: { type: 'AzureBlobStorageLocation', container: 'corrupt', fileName: 'c.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+      const container = name.toLowerCase();
+      f.write('linkedService', `${name}Blob`, { type: 'AzureBlobStorage', typeProperties: { connectionString: devConnectionString(proxy.port) } });
+      // the container exists first, so the traffic the plan counts is the copy's own
+      await blobs.getContainerClient(container).createIfNotExists();
+      const ds = f.dataset(name, 'DelimitedText', `${name}Blob`, { location: { type: 'AzureBlobStorageLocation', container, fileName: 'out.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+      return await run(ds, blobs.getContainerClient(container));
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('a block damaged on its way into storage is refused by the service (Content-MD5) and the partition sends it again', async () => {
+    await throughFaultProxy('Corrupt', { corruptUpstreamAtByte: 60_000 }, async (ds, c) => {
       const r = await f.copy('ToCorrupt', 'Src', ds, { source: {}, sink: {}, validateDataConsistency: true });
       expect(r.error).toBeUndefined();
       const o = r.activities[0]!.output!;
@@ -95,27 +105,18 @@ describe.skipIf(!up)('copy: PostgreSQL ↔ Azure Blob ↔ files', () => {
       // what is stored is what a clean copy writes
       const clean = f.dataset('Clean', 'DelimitedText', 'Blob', { location: { type: 'AzureBlobStorageLocation', container: 'corrupt', fileName: 'clean.csv' }, firstRowAsHeader: true, escapeChar: '"' });
       expect((await f.copy('ToClean', 'Src', clean, { source: {}, sink: {} })).error).toBeUndefined();
-      const c = blobs.getContainerClient('corrupt');
-      expect((await c.getBlobClient('c.csv').downloadToBuffer()).equals(await c.getBlobClient('clean.csv').downloadToBuffer())).toBe(true);
-    } finally {
-      await proxy.close();
-    }
+      expect((await c.getBlobClient('out.csv').downloadToBuffer()).equals(await c.getBlobClient('clean.csv').downloadToBuffer())).toBe(true);
+    });
   });
 
   it('a blob that reads back different from the source fails the consistency check and is removed', async () => {
     // the upload is intact; one letter of the read-back (the check's download) is changed on the way
-    const proxy = await startFaultProxy(az.port, '127.0.0.1', { corruptDownstreamChunkOver: 16_384 });
-    try {
-      f.write('linkedService', 'BadRead', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${proxy.port}/${DEV_ACCOUNT};` } });
-      await blobs.getContainerClient('misread').createIfNotExists();
-      const ds = f.dataset('Misread', 'DelimitedText', 'BadRead', { location: { type: 'AzureBlobStorageLocation', container: 'misread', fileName: 'm.csv' }, firstRowAsHeader: true, escapeChar: '"' });
+    await throughFaultProxy('Misread', { corruptDownstreamChunkOver: 16_384 }, async (ds, c) => {
       const r = await f.copy('ToMisread', 'Src', ds, { source: {}, sink: {}, validateDataConsistency: true });
       expect(r.status).toBe('Failed');
       expect(r.error?.code).toBe('DATA_INCONSISTENT');
       expect(r.activities[0]!.error?.message).toMatch(/source 2007 rows .* sink 2007 rows/);
-      expect(await blobs.getContainerClient('misread').getBlobClient('m.csv').exists()).toBe(false);
-    } finally {
-      await proxy.close();
-    }
+      expect(await c.getBlobClient('out.csv').exists()).toBe(false);
+    });
   });
 });

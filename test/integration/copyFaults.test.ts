@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/agent/connectors/azureBlob.js';
-import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteServer } from '../support/azurite.js';
+import { devConnectionString, startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { dropSchema, openSchema, pgConnectionString, testFactory, type TestFactory } from '../support/copyFactory.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
@@ -37,7 +37,7 @@ describe.skipIf(!up)('copy: faults mid-copy', () => {
     blobProxy = await startFaultProxy(az.port);
     f = testFactory({ blobConnectionString: az.connectionString });
     f.write('linkedService', 'PgFaulty', { type: 'PostgreSql', typeProperties: { connectionString: pgConnectionString(PG_URL).replace(/Port=\d+/, `Port=${pgProxy.port}`) } });
-    f.write('linkedService', 'BlobFaulty', { type: 'AzureBlobStorage', typeProperties: { connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${blobProxy.port}/${DEV_ACCOUNT};` } });
+    f.write('linkedService', 'BlobFaulty', { type: 'AzureBlobStorage', typeProperties: { connectionString: devConnectionString(blobProxy.port) } });
     f.dataset('FaultySrc', 'PostgreSqlTable', 'PgFaulty', { schema, table: 'src' });
     f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
   });

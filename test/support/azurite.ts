@@ -10,6 +10,9 @@ export const DEV_ACCOUNT = 'devstoreaccount1';
 /** Azurite's published well-known development key (not a secret). */
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+/** The development account's connection string for an Azurite (or a proxy in front of one) on this port. */
+export const devConnectionString = (port: number): string => `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`;
+
 export interface AzuriteServer {
   port: number;
   blobEndpoint: string;
@@ -47,11 +50,10 @@ export async function startAzurite(opts: { location?: string } = {}): Promise<Az
   });
   child.stdout!.resume();
   child.stderr!.resume();
-  const blobEndpoint = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
   return {
     port,
-    blobEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
+    blobEndpoint: `http://127.0.0.1:${port}/${DEV_ACCOUNT}`,
+    connectionString: devConnectionString(port),
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
