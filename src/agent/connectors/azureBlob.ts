@@ -26,7 +26,7 @@ import { joinPath, literalPrefix, selects } from './wildcard.js';
 
 /**
  * 4 MiB blocks, 4 in flight per blob. Measured on Azurite (bench pg-copy, 10M rows): 2 MiB × 4 kept too few
- * bytes in flight (59 MB/s for one stream), 4 MiB × 4 reached 103–112 MB/s and 8 MiB no more, at twice the
+ * bytes in flight (59 MB/s for one stream), 4 MiB × 4 reached 102–114 MB/s and 8 MiB no more, at twice the
  * memory. A blob takes at most MAX_BLOCKS blocks: 195 GiB.
  */
 export const BLOCK_SIZE = 4 * 1024 * 1024;

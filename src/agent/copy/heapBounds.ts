@@ -24,9 +24,9 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 /** 8 MiB semi-spaces: what a started `dmgw` already has after loading; scavenges stay under a few ms. */
 export const SEMI_SPACE_MB = 8;
 /**
- * old space may grow to 1.6× what survived the last full GC before the next one. At 1.3 the fast path spent a
- * quarter of its CPU in full GCs (pg → blob, 10M rows: 8–10 s of CPU against 7 s at 1.6, 13% slower); V8's own
- * factor (up to 4×) let JSON with 4 partitions and gzip reach 160 MB of heap.
+ * old space may grow to 1.6× what survived the last full GC before the next one. At 1.3 the blob fast path spent
+ * much of its CPU in full GCs (one profiled run: 4.6 of 13 s); pg → blob, 10M rows, took 8–10 s of CPU against
+ * ~7 s at 1.6 and ran 6–10% slower. V8's own factor (up to 4×) let JSON with 4 partitions and gzip reach 160 MB of heap.
  */
 export const OLD_SPACE_GROWTH = 1.6;
 
