@@ -48,6 +48,11 @@ export class CopyMeters {
   }
 }
 
+/** Rows per second over one progress interval; a partition that restarts takes its rows back, and then the rate is 0, never negative. */
+export function intervalRate(rowsBefore: number, rowsNow: number, ms: number): number {
+  return ms > 0 ? Math.max(0, Math.round(((rowsNow - rowsBefore) * 1000) / ms)) : 0;
+}
+
 /** Counts '\n' bytes: the row count of COPY text (a newline inside a value is written as `\n`). */
 export function countNewlines(b: Buffer): number {
   let n = 0;
@@ -60,26 +65,38 @@ const NL = 10;
 
 /**
  * Counts the rows of a CSV byte stream as it passes, chunk by chunk, for live progress: a '\n' ends a row
- * only outside quotes, and the header line is not a row. `quote` and `escape` are one ASCII character each
- * (what the fast path writes; '' = no quoting); with escape = quote a doubled quote toggles twice, so the
- * quoted regions are simply the stretches between odd and even quotes. Exact counts still come from the
- * store at the end; this only keeps the live numbers honest (a newline in a text value is no new row).
+ * only outside quotes and not after an escape char, and the header line is not a row. `quote` and `escape` are
+ * one ASCII character each or '' (none); with escape = quote a doubled quote toggles twice, so the quoted regions
+ * are simply the stretches between odd and even quotes. Without a quote char the escape char escapes outside
+ * quotes (ADF's dialect: formats/delimitedText.ts). A file whose rows end in a lone '\r' counts no rows until the
+ * end. Exact counts still come from the store at the end; this keeps the live numbers honest.
  */
 export function csvRowCounter(quote: string, escape: string, header: boolean): (chunk: Buffer) => number {
+  let skip = header ? 1 : 0;
+  const rows = (n: number): number => {
+    if (!skip || !n) return n;
+    skip = 0;
+    return n - 1;
+  };
+  if (!quote && !escape) return (b) => rows(countNewlines(b));
   if (!quote) {
-    let skip = header ? 1 : 0;
+    const e = escape.charCodeAt(0);
+    let escaped = false;
     return (b) => {
-      const n = countNewlines(b);
-      if (!skip || !n) return n;
-      skip = 0;
-      return n - 1;
+      let n = 0;
+      for (let i = 0; i < b.length; i++) {
+        const c = b[i];
+        if (escaped) escaped = false;
+        else if (c === e) escaped = true;
+        else if (c === NL) n++;
+      }
+      return rows(n);
     };
   }
   const q = quote.charCodeAt(0);
   const e = (escape || quote).charCodeAt(0);
   let inQuote = false;
   let escaped = false;
-  let skip = header ? 1 : 0;
   return (b) => {
     let n = 0;
     let i = 0;
@@ -110,8 +127,6 @@ export function csvRowCounter(quote: string, escape: string, header: boolean): (
         }
       }
     }
-    if (!skip || !n) return n;
-    skip = 0;
-    return n - 1;
+    return rows(n);
   };
 }

@@ -12,6 +12,7 @@ import type { Activity, Dataset, LinkedService, ParameterSpec, Pipeline, Referen
 import { redact, redactError } from '../../common/redact.js';
 import { decryptLinkedService } from '../credentials/decrypt.js';
 import { runCopy } from '../copy/engine.js';
+import { intervalRate } from '../copy/meter.js';
 import type { ResolvedDataset } from '../copy/endpoints.js';
 import { sleep, type RetryPolicy } from '../copy/retry.js';
 import { resolveExpressions, type ExpressionScope } from './expressions.js';
@@ -255,8 +256,7 @@ async function executeActivity(a: Activity, factory: Factory, scope: ExpressionS
     log: (level, message) => emit({ event: 'log', level, activity: a.name, message: redact(message) }),
     progress: (p) => {
       const now = Date.now();
-      // a partition that restarts takes its rows back: the rate is then 0, never negative
-      const rowsPerSecond = now > last.t ? Math.max(0, Math.round(((p.rowsRead - last.rows) * 1000) / (now - last.t))) : 0;
+      const rowsPerSecond = intervalRate(last.rows, p.rowsRead, now - last.t);
       last = { t: now, rows: p.rowsRead };
       emit({ event: 'progress', activity: a.name, rowsRead: p.rowsRead, rowsWritten: p.rowsWritten, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten, rowsPerSecond, ...(p.rowsTotal !== undefined ? { rowsTotal: p.rowsTotal } : {}), partitions: p.partitions, partitionsDone: p.partitionsDone });
     },

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rowCounter } from '../../../../src/agent/copy/byteTee.js';
+import { intervalRate } from '../../../../src/agent/copy/meter.js';
 import { CsvWriter, DELIMITED_TEXT_DEFAULTS, type DelimitedTextOptions } from '../../../../src/agent/formats/delimitedText.js';
 
 /** Feeds `bytes` to a fresh counter in pieces cut at `cuts` and returns the total. */
@@ -42,9 +43,10 @@ describe('live row count of CSV bytes (progress of the fast paths)', () => {
         fc.boolean(),
         fc.array(fc.nat(), { maxLength: 8 }),
         (rows, quoteChar, escapeChar, header, cuts) => {
-          const o: DelimitedTextOptions = { ...DELIMITED_TEXT_DEFAULTS, columnDelimiter: '|', quoteChar, escapeChar: quoteChar ? escapeChar : '', firstRowAsHeader: header };
-          // without a quote char a newline cannot be inside a value (the writer cannot express it)
-          const data = quoteChar ? rows : rows.map((r) => r.map((v) => v?.replace(/[\r\n|\\]/g, 'x') ?? null));
+          // without a quote char the escape char escapes newlines outside quotes
+          const o: DelimitedTextOptions = { ...DELIMITED_TEXT_DEFAULTS, columnDelimiter: '|', quoteChar, escapeChar, firstRowAsHeader: header };
+          // with neither, a newline cannot be inside a value (the writer cannot express it)
+          const data = quoteChar || escapeChar ? rows : rows.map((r) => r.map((v) => v?.replace(/[\r\n|\\]/g, 'x') ?? null));
           const w = new CsvWriter(o);
           const text = (header ? w.header([{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }]) : '') + w.rows(data);
           expect(countInPieces(o, Buffer.from(text), cuts)).toBe(data.length);
@@ -57,5 +59,11 @@ describe('live row count of CSV bytes (progress of the fast paths)', () => {
   it('COPY text: one row per newline', () => {
     const count = rowCounter({ kind: 'pgtext' });
     expect(count(Buffer.from('1\ta\\nb\n2\t\\N\n'))).toBe(2);
+  });
+
+  it('the interval rate is never negative: a restarted partition takes its rows back', () => {
+    expect(intervalRate(1000, 3000, 1000)).toBe(2000);
+    expect(intervalRate(3000, 1000, 1000)).toBe(0);
+    expect(intervalRate(0, 10, 0)).toBe(0);
   });
 });
