@@ -66,34 +66,19 @@ export const pgCopyBenchmark: Benchmark = {
     }
 
     // --- blob sink: every measurement gets a fresh Azurite, so none pays for another's memory
-    const rawUpload = m(
-      await fastest(o.repeat, () =>
+    /** a probe (probes.ts) into a fresh Azurite: `args` then the Azurite's connection string, the container and `blob` */
+    const probe = (name: string, role: Measurement['role'], what: string, args: string[], blob: string) =>
+      fastest(o.repeat, () =>
         withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [PROBES, 'upload', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
-          if (r.code !== 0) throw new Error(`raw upload failed: ${r.stderr}`);
-          return { name: 'blob: raw upload of the psql file', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
+          const r = await runMeasured(process.execPath, [PROBES, what, ...args, az.connectionString, BLOB_CONTAINER, blob]);
+          if (r.code !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+          return { name, role, seconds: r.seconds, rows: table.rows, bytes: (JSON.parse(r.stdout) as { bytes: number }).bytes, peakRssBytes: r.peakRssBytes };
         }),
-      ),
-    );
-    const rawUploadMd5 = m(
-      await fastest(o.repeat, () =>
-        withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [PROBES, 'upload-md5', psqlFile, az.connectionString, BLOB_CONTAINER, 'raw/orders.csv']);
-          if (r.code !== 0) throw new Error(`raw upload with MD5 failed: ${r.stderr}`);
-          return { name: 'blob: raw upload, blocks with Content-MD5', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
-        }),
-      ),
-    );
+      );
+    const rawUpload = m(await probe('blob: raw upload of the psql file', 'baseline', 'upload', [psqlFile], 'raw/orders.csv'));
+    const rawUploadMd5 = m(await probe('blob: raw upload, blocks with Content-MD5', 'baseline', 'upload-md5', [psqlFile], 'raw/orders.csv'));
     rmSync(psqlFile, { force: true });
-    const naive = m(
-      await fastest(o.repeat, () =>
-        withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [PROBES, 'naive', BENCH_PG_URL, copySql, az.connectionString, BLOB_CONTAINER, 'naive/orders.csv']);
-          if (r.code !== 0) throw new Error(`naive pipeline failed: ${r.stderr}`);
-          return { name: 'blob: naive pg-copy-streams → uploadStream', role: 'reference', seconds: r.seconds, rows: table.rows, bytes: JSON.parse(r.stdout).bytes, peakRssBytes: r.peakRssBytes };
-        }),
-      ),
-    );
+    const naive = m(await probe('blob: naive pg-copy-streams → uploadStream', 'reference', 'naive', [BENCH_PG_URL, copySql], 'naive/orders.csv'));
     const engineBlob = await engineRunsIntoAzurite(PARALLEL, o.repeat, tryEngine, (az, n) => {
       setBenchBlobConnection(factory, az.connectionString);
       return engine(factory, 'blob', n, table, () => blobBytes(az.connectionString, BLOB_CONTAINER, 'engine/'));
