@@ -10,15 +10,14 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { ensureBuilt, runCli, type CliResult } from '../support/builtCli.js';
-import { testFactory, type TestFactory } from '../support/copyFactory.js';
-import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { dropSchema, openSchema, testFactory, type TestFactory } from '../support/copyFactory.js';
+import { freePort, requireServer, uniqueName } from '../support/servers.js';
 import { requireTinyproxy, startTinyproxy, type Tinyproxy } from '../support/tinyproxy.js';
 
 const up = (await requireServer('PostgreSQL', 5432)) && requireTinyproxy();
@@ -57,9 +56,7 @@ describe.skipIf(!up)('Azure Blob traffic of `dmgw run` through the gateway proxy
     ensureBuilt();
     [az, proxy] = await Promise.all([startAzurite(), startTinyproxy({ connectPorts: [], basicAuth: { user: 'gw', password: PASSWORD } })]);
     blobs = BlobServiceClient.fromConnectionString(az.connectionString);
-    client = new pg.Client(PG_URL);
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
+    client = await openSchema(schema);
     await client.query(`CREATE TABLE ${schema}.src AS SELECT g AS id, 'row ' || g AS t FROM generate_series(1, ${ROWS}) g`);
     f = testFactory({ blobConnectionString: az.connectionString });
     f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema, table: 'src' });
@@ -70,8 +67,7 @@ describe.skipIf(!up)('Azure Blob traffic of `dmgw run` through the gateway proxy
   }, 120_000);
 
   afterAll(async () => {
-    await client?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client?.end();
+    await dropSchema(client, schema);
     await Promise.all([az?.stop(), proxy?.stop()]);
   });
 
@@ -133,7 +129,7 @@ describe.skipIf(!up)('Azure Blob traffic of `dmgw run` through the gateway proxy
   });
 
   it('a proxy that is not there fails the run naming it (after the retries)', async () => {
-    const closed = await new Promise<number>((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+    const closed = await freePort();
     const r = await copyToBlob('no-proxy-there', { DMGW_PROXY: `http://gw:${PASSWORD}@127.0.0.1:${closed}` });
     expect(r.code).toBe(1);
     const text = r.stdout + r.stderr;

@@ -33,6 +33,17 @@ export interface ServiceEndpoint {
   adminTokenFile: string;
 }
 
+/**
+ * The environment the built CLI's management verbs (`dmgw gateway|pipeline|service ...`) reach `svc` with, as an
+ * operator sets it: DMGW_ENDPOINT, DMGW_TOKEN_FILE, DMGW_CA_FILE — without the test run's NODE_EXTRA_CA_CERTS and DMGW_DEBUG.
+ */
+export function managementEnv(svc: ServiceEndpoint, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DMGW_ENDPOINT: svc.url, DMGW_TOKEN_FILE: svc.adminTokenFile, DMGW_CA_FILE: svc.caCertFile, ...extra };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.DMGW_DEBUG;
+  return env;
+}
+
 export function adminCredential(tokenFile: string): TokenCredential {
   return { getToken: async () => ({ token: readFileSync(tokenFile, 'utf8').trim(), expiresOnTimestamp: Date.now() + 3600_000 }) };
 }

@@ -2,7 +2,7 @@
  * The real servers on this machine. A test that needs one calls `requireServer`: when the server is down
  * the suite is skipped with a printed reason, except under CI=true, where a missing server is a failure.
  */
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export const PG_URL = process.env.DMGW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MARIADB_URL = process.env.DMGW_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -19,6 +19,9 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Pr
     s.once('error', () => done(false));
   });
 }
+
+/** A loopback port that was free a moment ago (nothing listens on it once this resolves). */
+export const freePort = (): Promise<number> => new Promise((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 
 /** Resolves true when the server is up; false (after printing why) when the suite should skip; throws in CI. */
 export async function requireServer(name: string, port: number): Promise<boolean> {

@@ -6,10 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { portOpen } from './servers.js';
+import { freePort, portOpen } from './servers.js';
 
 export interface Tinyproxy {
   port: number;
@@ -33,8 +32,6 @@ export function requireTinyproxy(): boolean {
   console.warn(`SKIP: ${msg}`);
   return false;
 }
-
-const freePort = () => new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 
 export async function startTinyproxy(opts: { connectPorts: number[]; basicAuth?: { user: string; password: string } }): Promise<Tinyproxy> {
   const bin = tinyproxyBinary();

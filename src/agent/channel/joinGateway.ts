@@ -14,7 +14,7 @@ import type { GatewayHome } from '../config/home.js';
 import { ChannelClient, ChannelFailure } from './client.js';
 import { machineInfo } from './machine.js';
 import { writeRegistration } from './registration.js';
-import { clearProxy, describeProxy, proxyFor, resolveProxy, saveProxy, storedNoProxy, DIRECT } from '../proxy/proxySettings.js';
+import { describeProxy, proxyFor, resolveProxy, storeProxyFlag } from '../proxy/proxySettings.js';
 import { channelDispatcher, fetchPinnedCertificate } from './trust.js';
 
 export interface JoinResult extends RegisterResponse {
@@ -73,7 +73,6 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
     r.token,
     cert.certPem,
   );
-  if (opts.proxy === DIRECT) clearProxy(home);
-  else if (configured && opts.proxy !== undefined) await saveProxy(home, { ...configured, noProxy: storedNoProxy(home) });
+  if (opts.proxy !== undefined) await storeProxyFlag(home, opts.proxy);
   return { ...r, serviceUrl: key.url, certificateThumbprint: cert.info.thumbprint, createdCertificate, proxy: proxy ? describeProxy(proxy) : undefined };
 }

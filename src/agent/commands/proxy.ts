@@ -3,13 +3,12 @@
  * Azure Blob traffic; databases and file shares are always direct — kept in the gateway home, with the hosts that
  * bypass it (`--no-proxy`, added to NO_PROXY). `set` replaces all of it: URL, user, password and bypass list.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { inspectCredential } from '../../common/credential/envelope.js';
 import { DmgwError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import { GatewayHome } from '../config/home.js';
-import { clearProxy, describeProxy, parseNoProxy, parseProxyUrl, proxyFile, resolveProxy, saveProxy } from '../proxy/proxySettings.js';
+import { clearProxy, describeProxy, parseNoProxy, parseProxyUrl, proxyFile, readStored, resolveProxy, saveProxy } from '../proxy/proxySettings.js';
 import { readSecret } from '../secretInput.js';
 import { write, type Command } from './command.js';
 
@@ -64,7 +63,7 @@ export const proxyCommand: Command = {
 /** What proxy.json holds, for `show --json`: the certificate the password is sealed for, not the password. */
 function storedSummary(home: GatewayHome): { url: string; username?: string; passwordSealedFor?: string; noProxy: string[] } | null {
   const file = proxyFile(home);
-  if (!existsSync(file)) return null;
-  const s = JSON.parse(readFileSync(file, 'utf8')) as { url: string; username?: string; sealedPassword?: string; noProxy?: string[] };
+  const s = readStored(home);
+  if (!s) return null;
   return { url: s.url, username: s.username, passwordSealedFor: s.sealedPassword ? inspectCredential(s.sealedPassword, { file }).thumbprint : undefined, noProxy: s.noProxy ?? [] };
 }

@@ -8,13 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VERSION_PATTERN } from '../../common/gateway/agentRelease.js';
+import { VERSION_PATTERN, type AgentRelease } from '../../common/gateway/agentRelease.js';
 import { DmgwError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import { VERSION } from '../../common/version.js';
 import { startService } from '../../service/service.js';
 import type * as Management from '../management/index.js';
-import type { AgentRelease } from '../management/releases.js';
 import { write, type Command, type CommandIo } from './command.js';
 
 const usage = `Usage:

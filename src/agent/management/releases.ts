@@ -6,18 +6,11 @@
  */
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { DmgwError } from '../../common/errors.js';
+import { RELEASES_PATH, type AgentRelease } from '../../common/gateway/agentRelease.js';
 import { explainManagementError } from './armErrors.js';
 import { createManagementClient, type ManagementConnection } from './client.js';
 
-const RELEASES_PATH = '/providers/Dmgw/agentReleases';
 const API_VERSION = '2018-06-01';
-
-export interface AgentRelease {
-  version: string;
-  sha256: string;
-  size: number;
-  publishedAt: string;
-}
 
 export async function publishAgentRelease(c: ManagementConnection, version: string, bundle: Buffer): Promise<AgentRelease> {
   const body = await send(c, 'PUT', `${RELEASES_PATH}/${encodeURIComponent(version)}`, bundle);

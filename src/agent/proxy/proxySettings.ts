@@ -1,6 +1,6 @@
 /**
  * The HTTP proxy of the node: the control channel to its factory service (outbound HTTPS tunnelled with CONNECT)
- * and the workers' cloud data traffic (Azure Blob, `blobProxy.ts`) go through it; database connections (PostgreSQL,
+ * and the workers' cloud data traffic (Azure Blob, `dataProxy.ts`) go through it; database connections (PostgreSQL,
  * MariaDB/MySQL, SQL Server) and file shares are on-premises and always direct. It comes from `--proxy URL` (host,
  * register, `dmgw proxy set`), then DMGW_PROXY, then the one stored in the gateway home (`proxy.json`), then
  * HTTPS_PROXY/https_proxy; `direct` (flag or DMGW_PROXY) means none. The stored proxy keeps its password only as an
@@ -29,7 +29,7 @@ export interface ProxySettings {
   noProxy?: string[];
 }
 
-interface StoredProxy {
+export interface StoredProxy {
   url: string;
   username?: string;
   /** the password as a JWE for the gateway certificate */
@@ -82,7 +82,8 @@ export function clearProxy(home: GatewayHome): boolean {
   return had;
 }
 
-function readStored(home: GatewayHome): StoredProxy | undefined {
+/** proxy.json as stored (the password sealed); undefined when there is none. */
+export function readStored(home: GatewayHome): StoredProxy | undefined {
   const file = proxyFile(home);
   if (!existsSync(file)) return undefined;
   try {

@@ -20,6 +20,18 @@ export interface AgentUpdateOffer {
   requested: boolean;
 }
 
+/** The service's route for agent releases (beside the ARM routes, under the admin token): PUT `${RELEASES_PATH}/{version}`, GET the list. */
+export const RELEASES_PATH = '/providers/Dmgw/agentReleases';
+
+/** A published release as the service answers for it (PUT, and each item of the GET's `value`). */
+export interface AgentRelease {
+  version: string;
+  sha256: string;
+  size: number;
+  /** ISO 8601 */
+  publishedAt: string;
+}
+
 export const releaseMessage = (version: string, sha256: string): string => `dmgw-agent-release:v1:${version}:${sha256.toLowerCase()}`;
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

@@ -4,13 +4,12 @@
  * `GET /providers/Dmgw/agentReleases` lists them. The newest is offered to every node in its heartbeat answer.
  */
 import type { IncomingMessage } from 'node:http';
-import { releaseMessage, sha256Hex, VERSION_PATTERN } from '../../common/gateway/agentRelease.js';
+import { RELEASES_PATH, releaseMessage, sha256Hex, VERSION_PATTERN, type AgentRelease } from '../../common/gateway/agentRelease.js';
 import { badRequest, HttpError } from '../http/httpError.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
 import type { ReleaseRow } from '../store/releases.js';
 
-export const RELEASES_PATH = '/providers/Dmgw/agentReleases';
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 export function agentReleaseRoutes(router: Router, ctx: ServiceContext): void {
@@ -27,7 +26,7 @@ export function agentReleaseRoutes(router: Router, ctx: ServiceContext): void {
   });
 }
 
-function releaseJson(r: ReleaseRow): Record<string, unknown> {
+function releaseJson(r: ReleaseRow): AgentRelease {
   return { version: r.version, sha256: r.sha256, size: r.size, publishedAt: new Date(r.published_at).toISOString() };
 }
 

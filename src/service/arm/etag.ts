@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../http/httpError.js';
+import { HttpError, notFound } from '../http/httpError.js';
 
 /** A fresh etag for a write: a quoted GUID. */
 export function newEtag(): string {
@@ -79,7 +79,7 @@ export function etagSql(c: WriteCondition, col: string, params: unknown[]): stri
 
 /** ARM's answer to a failed precondition (or a 404 when an unconditional write lost its resource to a delete). */
 export function preconditionFailed(what: string, c: WriteCondition, current: string | undefined): HttpError {
-  if (current === undefined && c.ifMatch === undefined) return new HttpError(404, 'ResourceNotFound', `The ${what} was not found.`);
+  if (current === undefined && c.ifMatch === undefined) return notFound(`The ${what} was not found.`);
   let why: string;
   if (current === undefined) why = `${what} does not exist, and If-Match requires an existing entity`;
   else if (c.ifNoneMatch === '*') why = `${what} already exists (If-None-Match: *)`;

@@ -6,15 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayKey } from '../../../src/common/gateway/key.js';
 import { ensureBuilt, runCli, type CliResult } from '../../support/builtCli.js';
 import { pgConnectionString } from '../../support/copyFactory.js';
-import { armClient, startTestService, tempDir } from '../../support/factoryService.js';
-import { PG_URL, requireServer, uniqueName } from '../../support/servers.js';
+import { armClient, managementEnv, startTestService, tempDir } from '../../support/factoryService.js';
+import { freePort, PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 import type { RunningService } from '../../../src/service/service.js';
 
 const pgUp = await requireServer('PostgreSQL', 5432);
@@ -23,14 +22,11 @@ let svc: RunningService & { logs: string[] };
 let env: NodeJS.ProcessEnv;
 
 const dmgw = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> => runCli(args, { env: { ...env, ...extraEnv }, input });
-const freePort = () => new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 
 beforeAll(async () => {
   ensureBuilt();
   svc = await startTestService();
-  env = { ...process.env, DMGW_ENDPOINT: svc.url, DMGW_TOKEN_FILE: svc.adminTokenFile, DMGW_CA_FILE: svc.caCertFile, DMGW_FACTORY: F, DMGW_HOME: tempDir('dmgw-mgmt-home') };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.DMGW_DEBUG;
+  env = managementEnv(svc, { DMGW_FACTORY: F, DMGW_HOME: tempDir('dmgw-mgmt-home') });
 });
 afterAll(async () => svc?.close());
 

@@ -2,27 +2,24 @@
  * `dmgw service publish-agent` and `dmgw service releases` as operators run them: the built CLI against a real
  * factory service, reached through DMGW_ENDPOINT / DMGW_TOKEN_FILE / DMGW_CA_FILE like the other management verbs.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, runCli, type CliResult } from '../../support/builtCli.js';
-import { startTestService, tempDir } from '../../support/factoryService.js';
+import { managementEnv, startTestService, tempDir } from '../../support/factoryService.js';
+import { sha256Hex } from '../../../src/common/gateway/agentRelease.js';
 import type { RunningService } from '../../../src/service/service.js';
 
 const VERSION = (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
 let svc: RunningService & { logs: string[] };
 let env: NodeJS.ProcessEnv;
 const dmgw = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> => runCli(args, { env: { ...env, ...extraEnv } });
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const noStack = (r: CliResult) => expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
 
 beforeAll(async () => {
   ensureBuilt();
   svc = await startTestService();
-  env = { ...process.env, DMGW_ENDPOINT: svc.url, DMGW_TOKEN_FILE: svc.adminTokenFile, DMGW_CA_FILE: svc.caCertFile };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.DMGW_DEBUG;
+  env = managementEnv(svc);
 });
 afterAll(async () => svc?.close());
 
@@ -30,7 +27,7 @@ describe('dmgw service publish-agent / releases', () => {
   it('publishes its own bundle under its own version, and a --bundle under the version that bundle reports', async () => {
     const own = await dmgw(['service', 'publish-agent', '--json']);
     expect(own.code, own.stderr).toBe(0);
-    expect(JSON.parse(own.stdout)).toMatchObject({ version: VERSION, sha256: sha256(readFileSync(CLI)) });
+    expect(JSON.parse(own.stdout)).toMatchObject({ version: VERSION, sha256: sha256Hex(readFileSync(CLI)) });
 
     const text = readFileSync(CLI, 'utf8');
     expect(text.split(JSON.stringify(VERSION)).length).toBe(2);
@@ -43,8 +40,8 @@ describe('dmgw service publish-agent / releases', () => {
     const list = await dmgw(['service', 'releases', '--json']);
     expect(list.code, list.stderr).toBe(0);
     const releases = JSON.parse(list.stdout) as Array<{ version: string; sha256: string; size: number }>;
-    expect(releases.find((r) => r.version === '9.1.0-cli')).toMatchObject({ sha256: sha256(readFileSync(file)), size: readFileSync(file).length });
-    expect(releases.find((r) => r.version === VERSION)?.sha256).toBe(sha256(readFileSync(CLI)));
+    expect(releases.find((r) => r.version === '9.1.0-cli')).toMatchObject({ sha256: sha256Hex(readFileSync(file)), size: readFileSync(file).length });
+    expect(releases.find((r) => r.version === VERSION)?.sha256).toBe(sha256Hex(readFileSync(CLI)));
     const plain = await dmgw(['service', 'releases']);
     expect(plain.stdout).toMatch(/9\.1\.0-cli .* sha256 [0-9a-f]{64}/);
   });

@@ -7,11 +7,10 @@
 import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, requireServer, uniqueName } from '../../support/servers.js';
+import { freePort, PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 import { armClient, CLI, RESOURCE_GROUP, spawnService, tempDir, type ServiceProcess } from '../../support/factoryService.js';
 import { sleep, until as waitUntil } from '../../support/wait.js';
 
@@ -28,7 +27,6 @@ let db: pg.Client;
 const homes = { a: tempDir('dmgw-node-a'), b: tempDir('dmgw-node-b') };
 const hosts: Record<'a' | 'b', ChildProcess | undefined> = { a: undefined, b: undefined };
 
-const freePort = () => new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 const env = (home: string) => ({ ...process.env, DMGW_HOME: home });
 const dmgw = (home: string, args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { env: env(home), input, encoding: 'utf8', timeout: 60_000 });
 const state = (home: string) => {

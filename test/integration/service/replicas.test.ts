@@ -9,14 +9,13 @@
 import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../../support/builtCli.js';
 import { pgConnectionString } from '../../support/copyFactory.js';
 import { armClient, CLI, RESOURCE_GROUP, spawnService, tempDir, type ServiceProcess } from '../../support/factoryService.js';
-import { PG_URL, requireServer, uniqueName } from '../../support/servers.js';
+import { freePort, PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 import { startTcpBalancer, type TcpBalancer } from '../../support/tcpBalancer.js';
 
 const up = await requireServer('PostgreSQL', 5432);
@@ -28,7 +27,6 @@ const dataSchema = uniqueName('svc_data');
 const SETTINGS = ['--lease-seconds', '3', '--heartbeat-seconds', '1', '--poll-seconds', '5'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 
 let db: pg.Client;
 let lb: TcpBalancer;

@@ -40,48 +40,46 @@ describe('noProxyMatches', () => {
     expect(m('https://e.example', list)).toBe(false);
   });
 
-  it(':port limits an entry to that port, the URL default port by scheme', () => {
-    expect(m('https://s.corp:8443/', 's.corp:8443')).toBe(true);
-    expect(m('https://s.corp/', 's.corp:8443')).toBe(false);
-    expect(m('https://s.corp/', 's.corp:443')).toBe(true);
-    expect(m('http://s.corp/', 's.corp:80')).toBe(true);
-    expect(m('http://s.corp/', 's.corp:443')).toBe(false);
-    expect(m('http://x.s.corp:10000/', '.s.corp:10000')).toBe(true);
-    expect(m('http://127.0.0.1:10000/acc', '127.0.0.1:10000')).toBe(true);
-    expect(m('http://127.0.0.1:10001/acc', '127.0.0.1:10000')).toBe(false);
-  });
-
-  it('IP literals match exactly (v4, v6 with or without brackets and port), never as a suffix', () => {
-    expect(m('http://10.1.2.3:10000', '10.1.2.3')).toBe(true);
-    expect(m('http://10.1.2.30', '10.1.2.3')).toBe(false);
-    expect(m('http://110.1.2.3', '10.1.2.3')).toBe(false);
-    expect(m('http://10.1.2.3', '2.3')).toBe(false);
-    expect(m('http://10.1.2.3', '.2.3')).toBe(false);
-    expect(m('http://[::1]:10000/', '::1')).toBe(true);
-    expect(m('http://[::1]:10000/', '[::1]')).toBe(true);
-    expect(m('http://[::1]:10000/', '[::1]:10000')).toBe(true);
-    expect(m('http://[::1]:10001/', '[::1]:10000')).toBe(false);
-    expect(m('http://[0:0:0:0:0:0:0:1]/', '::1')).toBe(true);
-    expect(m('http://[fd00::5]/', 'fd00::6')).toBe(false);
+  // [destination, NO_PROXY list, bypassed?]
+  it.each([
+    // :port limits an entry to that port; the URL's default port by scheme
+    ['https://s.corp:8443/', 's.corp:8443', true],
+    ['https://s.corp/', 's.corp:8443', false],
+    ['https://s.corp/', 's.corp:443', true],
+    ['http://s.corp/', 's.corp:80', true],
+    ['http://s.corp/', 's.corp:443', false],
+    ['http://x.s.corp:10000/', '.s.corp:10000', true],
+    ['http://127.0.0.1:10000/acc', '127.0.0.1:10000', true],
+    ['http://127.0.0.1:10001/acc', '127.0.0.1:10000', false],
+    // IP literals match exactly (v4, v6 with or without brackets and port), never as a suffix
+    ['http://10.1.2.3:10000', '10.1.2.3', true],
+    ['http://10.1.2.30', '10.1.2.3', false],
+    ['http://110.1.2.3', '10.1.2.3', false],
+    ['http://10.1.2.3', '2.3', false],
+    ['http://10.1.2.3', '.2.3', false],
+    ['http://[::1]:10000/', '::1', true],
+    ['http://[::1]:10000/', '[::1]', true],
+    ['http://[::1]:10000/', '[::1]:10000', true],
+    ['http://[::1]:10001/', '[::1]:10000', false],
+    ['http://[0:0:0:0:0:0:0:1]/', '::1', true],
+    ['http://[fd00::5]/', 'fd00::6', false],
     // a name is not resolved: an IP entry covers a destination written as that IP only
-    expect(m('http://localhost:10000/', '127.0.0.1')).toBe(false);
-  });
-
-  it('CIDR ranges cover the addresses in them', () => {
-    expect(m('http://10.20.30.40/', '10.0.0.0/8')).toBe(true);
-    expect(m('http://11.0.0.1/', '10.0.0.0/8')).toBe(false);
-    expect(m('http://192.168.1.77:8080/', '192.168.1.0/24:8080')).toBe(true);
-    expect(m('http://[fd00::1:2]/', 'fd00::/8')).toBe(true);
-    expect(m('http://[fe80::1]/', 'fd00::/8')).toBe(false);
-    expect(m('http://db.corp/', '10.0.0.0/8')).toBe(false);
-    expect(m('http://10.0.0.1/', '10.0.0.0/99')).toBe(false);
-  });
-
-  it('localhost and 127.0.0.1 are not bypassed unless listed', () => {
-    expect(m('http://localhost:10000/', 'corp.example')).toBe(false);
-    expect(m('http://127.0.0.1:10000/', 'corp.example')).toBe(false);
-    expect(m('http://localhost:10000/', 'localhost')).toBe(true);
-    expect(m('http://127.0.0.1:10000/', 'localhost,127.0.0.1')).toBe(true);
+    ['http://localhost:10000/', '127.0.0.1', false],
+    // CIDR ranges cover the addresses in them
+    ['http://10.20.30.40/', '10.0.0.0/8', true],
+    ['http://11.0.0.1/', '10.0.0.0/8', false],
+    ['http://192.168.1.77:8080/', '192.168.1.0/24:8080', true],
+    ['http://[fd00::1:2]/', 'fd00::/8', true],
+    ['http://[fe80::1]/', 'fd00::/8', false],
+    ['http://db.corp/', '10.0.0.0/8', false],
+    ['http://10.0.0.1/', '10.0.0.0/99', false],
+    // localhost and 127.0.0.1 are not bypassed unless listed
+    ['http://localhost:10000/', 'corp.example', false],
+    ['http://127.0.0.1:10000/', 'corp.example', false],
+    ['http://localhost:10000/', 'localhost', true],
+    ['http://127.0.0.1:10000/', 'localhost,127.0.0.1', true],
+  ] as const)('%s with NO_PROXY=%s: bypassed %s', (url, list, bypassed) => {
+    expect(m(url, list)).toBe(bypassed);
   });
 });
 
