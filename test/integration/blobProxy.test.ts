@@ -108,6 +108,12 @@ describe.skipIf(!up)('Azure Blob traffic of `dmgw run` through the gateway proxy
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await blobText('stored-bypass')).toBe(EXPECTED);
     expect(proxiedBlobRequests().slice(before)).toEqual([]);
+    // an entry that could never match is refused, naming it, and the stored list stays as it was
+    const bad = await dmgw(['proxy', 'set', proxy.url, '--user', 'gw', '--password-stdin', '--no-proxy', `127.0.0.1:${az.port},10.0.0.0/99`], { input: PASSWORD });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--no-proxy entry "10.0.0.0/99" would never match');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect((JSON.parse((await dmgw(['proxy', 'show', '--json'])).stdout) as { stored: { noProxy: string[] } }).stored.noProxy).toEqual([`127.0.0.1:${az.port}`]);
     // back to the proxy for everything
     expect((await dmgw(['proxy', 'set', proxy.url, '--user', 'gw', '--password-stdin'], { input: PASSWORD })).code).toBe(0);
   });

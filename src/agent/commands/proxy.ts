@@ -8,7 +8,7 @@ import { inspectCredential } from '../../common/credential/envelope.js';
 import { DmgwError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import { GatewayHome } from '../config/home.js';
-import { clearProxy, describeProxy, parseNoProxy, parseProxyUrl, proxyFile, readStored, resolveProxy, saveProxy } from '../proxy/proxySettings.js';
+import { clearProxy, describeProxy, noProxyEntryProblem, parseNoProxy, parseProxyUrl, proxyFile, readStored, resolveProxy, saveProxy } from '../proxy/proxySettings.js';
 import { readSecret } from '../secretInput.js';
 import { write, type Command } from './command.js';
 
@@ -38,7 +38,12 @@ export const proxyCommand: Command = {
         if (positionals.length !== 1) throw new DmgwError('USAGE', 'dmgw proxy set needs the proxy URL', {}, 'dmgw proxy set http://proxy.example:3128 [--user NAME --password-stdin]');
         const p = parseProxyUrl(positionals[0]!, '--proxy');
         const password = await readSecret(io, { stdin: values['password-stdin'], env: values['password-env'] }, 'proxy password');
-        const settings = { ...p, username: values.user ?? p.username, password: password ?? p.password, noProxy: parseNoProxy(values['no-proxy'] ?? '') };
+        const noProxy = parseNoProxy(values['no-proxy'] ?? '');
+        for (const entry of noProxy) {
+          const problem = noProxyEntryProblem(entry);
+          if (problem) throw new DmgwError('USAGE', `--no-proxy entry "${entry}" would never match: ${problem}`, { field: 'no-proxy' }, 'use host names, .domains, IP addresses, CIDR ranges (10.0.0.0/8) or *, each with an optional :port, separated by commas');
+        }
+        const settings = { ...p, username: values.user ?? p.username, password: password ?? p.password, noProxy };
         if (settings.password !== undefined && settings.username === undefined) throw new DmgwError('USAGE', 'a proxy password needs a user', { field: 'user' }, 'add --user NAME');
         await saveProxy(home, settings);
         write(io.stdout, `stored proxy ${describeProxy({ ...settings, source: 'gateway home' })}${settings.password !== undefined ? ', password encrypted for the gateway certificate' : ''}${settings.noProxy.length ? `; not for ${settings.noProxy.join(',')}` : ''}`);

@@ -27,7 +27,8 @@ const usage = `Usage:
       When ready it prints one JSON line: {"url","caCertFile","adminTokenFile","fingerprint","store","dataDir"}.
   dmgw service publish-agent [--bundle FILE] [--version V] [--endpoint URL] [--json]
       Publishes an agent release: the bundle (default: this dmgw's own, dist/agent/cli.js) under version V
-      (default: the version the bundle reports with \`node FILE --version\`). Hosts are offered the newest release
+      (default: the version the bundle reports with \`node FILE --version\`, which runs FILE: pass --version for a
+      bundle you would not run). Hosts are offered the newest release
       in their heartbeat and update themselves (\`dmgw config set update.schedule\`, or ARM upgrade).
   dmgw service releases [--endpoint URL] [--json]
       The published releases: version, SHA-256, size, when.

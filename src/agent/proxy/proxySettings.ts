@@ -202,6 +202,30 @@ export function noProxyMatches(destination: string | URL, noProxy: readonly stri
   return false;
 }
 
+/**
+ * Why a NO_PROXY entry can never match anything (a typo, a CIDR with too many bits, a port out of range), or
+ * undefined when it is well formed. `dmgw proxy set --no-proxy` refuses such entries; NO_PROXY from the
+ * environment is read leniently, as curl does (a bad entry just matches nothing).
+ */
+export function noProxyEntryProblem(raw: string): string | undefined {
+  const entry = raw.trim().toLowerCase();
+  if (entry === '*') return undefined;
+  const { name, port } = splitEntry(entry);
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `port ${port} is not 1–65535`;
+  const slash = name.indexOf('/');
+  if (slash >= 0) {
+    const family = isIP(name.slice(0, slash));
+    const bits = name.slice(slash + 1);
+    if (!family) return 'a range needs an IP address before the "/"';
+    if (!/^\d+$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return `/${bits} is not a prefix length of an IPv${family} address (0–${family === 4 ? 32 : 128})`;
+    return undefined;
+  }
+  if (isIP(name)) return undefined;
+  const domain = name.replace(/^\*?\./, '').replace(/\.$/, '');
+  if (!/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(domain)) return 'it is neither a host name, a domain (.corp.example), an IP address, a CIDR range nor *';
+  return undefined;
+}
+
 /** `name`, `name:port`, `[v6]`, `[v6]:port`, a bare IPv6 address (two or more colons: no port). */
 function splitEntry(entry: string): { name: string; port?: string } {
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);

@@ -8,25 +8,13 @@
  * and the quotes are ignored, so a client that strips the quotes still matches, and rows written before etags
  * were quoted (a bare GUID) keep matching their quoted form.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError, notFound } from '../http/httpError.js';
-
-/** A fresh etag for a write: a quoted GUID. */
-export function newEtag(): string {
-  return `"${randomUUID()}"`;
-}
+import { opaque, type TagCondition, type WriteCondition } from '../store/etags.js';
 
 /** The etag as it leaves the service: always quoted (rows from before quoting hold a bare GUID). */
 export function quoted(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
-}
-
-/** `*`, or the listed entity tags with `W/` and quotes removed; undefined when the header is absent or empty. */
-export type TagCondition = '*' | string[];
-
-export function opaque(tag: string): string {
-  return tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
 
 function parse(value: string | string[] | undefined): TagCondition | undefined {
@@ -35,12 +23,6 @@ function parse(value: string | string[] | undefined): TagCondition | undefined {
   if (text === '*') return '*';
   const tags = text.split(',').map(opaque).filter(Boolean);
   return tags.length ? tags : undefined;
-}
-
-/** The preconditions of a write. */
-export interface WriteCondition {
-  ifMatch?: TagCondition;
-  ifNoneMatch?: TagCondition;
 }
 
 export function writeConditionOf(req: IncomingMessage): WriteCondition {
@@ -54,27 +36,6 @@ export function ifNoneMatchOf(req: IncomingMessage): TagCondition | undefined {
 /** Whether a stored etag satisfies a tag list (`*` matches any existing resource). */
 export function tagMatches(cond: TagCondition, etag: string): boolean {
   return cond === '*' || cond.includes(opaque(etag));
-}
-
-/**
- * The SQL condition that a row's current etag (column `col`) satisfies `c`, given that the row exists; `params`
- * receives the tag lists. Evaluated inside the UPDATE (or ON CONFLICT DO UPDATE) itself, so it is checked against
- * the row the write locks: of two writers holding the same etag, the second re-checks after the first commits and
- * finds a new etag.
- */
-export function etagSql(c: WriteCondition, col: string, params: unknown[]): string {
-  const parts: string[] = [];
-  const bare = `trim(both '"' from regexp_replace(${col}, '^W/', ''))`;
-  if (c.ifMatch !== undefined && c.ifMatch !== '*') {
-    params.push(c.ifMatch);
-    parts.push(`${bare} = any($${params.length}::text[])`);
-  }
-  if (c.ifNoneMatch === '*') parts.push('false');
-  else if (c.ifNoneMatch !== undefined) {
-    params.push(c.ifNoneMatch);
-    parts.push(`${bare} <> all($${params.length}::text[])`);
-  }
-  return parts.length ? parts.join(' and ') : 'true';
 }
 
 /** ARM's answer to a failed precondition (or a 404 when an unconditional write lost its resource to a delete). */

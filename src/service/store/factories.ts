@@ -1,5 +1,5 @@
 /** Factories: the ARM resource `Microsoft.DataFactory/factories`, keyed by its lower-cased ARM id. */
-import { etagSql, newEtag, type WriteCondition } from '../arm/etag.js';
+import { etagSql, newEtag, type WriteCondition } from './etags.js';
 import { one, type Sql } from './sql.js';
 
 export interface FactoryRow {

@@ -1,5 +1,5 @@
 /** Linked services, datasets, pipelines and integration runtimes of a factory, stored as ADF's JSON `properties`. */
-import { etagSql, newEtag, type WriteCondition } from '../arm/etag.js';
+import { etagSql, newEtag, type WriteCondition } from './etags.js';
 import { one, type Sql } from './sql.js';
 
 export type StoredKind = 'linkedservices' | 'datasets' | 'pipelines' | 'integrationRuntimes';

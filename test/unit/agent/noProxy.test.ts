@@ -10,9 +10,26 @@ import { describe, expect, it } from 'vitest';
 import { GatewayHome } from '../../../src/agent/config/home.js';
 import { workerEnv } from '../../../src/agent/host/host.js';
 import { explainProxyFailure } from '../../../src/agent/proxy/dataProxy.js';
-import { environmentProxy, noProxyMatches, parseNoProxy, proxyFor, resolveProxy, saveProxy, storeProxyFlag, storedNoProxy, type ProxySettings } from '../../../src/agent/proxy/proxySettings.js';
+import { environmentProxy, noProxyEntryProblem, noProxyMatches, parseNoProxy, proxyFor, resolveProxy, saveProxy, storeProxyFlag, storedNoProxy, type ProxySettings } from '../../../src/agent/proxy/proxySettings.js';
 
 const m = (url: string, list: string) => noProxyMatches(url, parseNoProxy(list));
+
+describe('noProxyEntryProblem: what `dmgw proxy set --no-proxy` refuses', () => {
+  it.each(['*', 'corp.example', '.corp.example', '*.corp.example', 'db_1.corp', 'localhost:8443', '10.0.0.0/8', '10.1.2.3', '::1', '[::1]:10000', 'fd00::/8', '0.0.0.0/0'])('accepts %s', (entry) => {
+    expect(noProxyEntryProblem(entry)).toBeUndefined();
+  });
+  it.each([
+    ['10.0.0.0/99', /prefix length/],
+    ['fd00::/129', /prefix length/],
+    ['corp/8', /IP address before/],
+    ['host:0', /port 0/],
+    ['host:70000', /port 70000/],
+    ['bad host!', /neither a host name/],
+    ['..corp', /neither a host name/],
+  ])('refuses %s', (entry, why) => {
+    expect(noProxyEntryProblem(entry)).toMatch(why);
+  });
+});
 
 describe('noProxyMatches', () => {
   it('an empty list bypasses nothing; * bypasses everything', () => {
