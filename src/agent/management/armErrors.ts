@@ -3,6 +3,7 @@
  * does not exist, a service that is not running or not trusted. The SDK's RestError (status, ARM error code and
  * message, or a Node socket/TLS code when there was no answer) becomes a DmgwError with a hint.
  */
+import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { DmgwError, isDmgwError } from '../../common/errors.js';
 
 export interface CallContext {
@@ -20,6 +21,24 @@ interface RestErrorLike {
   code?: string;
   message: string;
   details?: unknown;
+}
+
+/** A response body as JSON, or undefined when it is not JSON. */
+export function jsonBody(r: PipelineResponse): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(r.bodyAsText ?? '') as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A non-2xx answer to a request sent by hand through a client's pipeline, in the shape of the SDK's RestError
+ * (statusCode, details = the parsed body), so explainManagementError reads it as it reads the generated client's.
+ */
+export function restErrorOf(r: PipelineResponse, details: unknown = jsonBody(r)): Error & { statusCode: number; details: unknown } {
+  const message = (details as { error?: { message?: string } } | undefined)?.error?.message ?? (r.bodyAsText?.slice(0, 300) || `HTTP ${r.status}`);
+  return Object.assign(new Error(message), { statusCode: r.status, details });
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ALTNAME/;

@@ -7,6 +7,8 @@ import type { IntegrationRuntimeResource, SelfHostedIntegrationRuntimeNode, Self
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { DmgwError } from '../../common/errors.js';
 import type { KeyName } from '../../common/gateway/key.js';
+import { DATA_FACTORY_API_VERSION } from '../../common/model/types.js';
+import { restErrorOf } from './armErrors.js';
 import { call, type FactoryScope } from './scope.js';
 
 export interface GatewayNode {
@@ -141,18 +143,11 @@ export async function regenerateGatewayKey(scope: FactoryScope, name: string, ke
  */
 export async function gatewayCertificates(scope: FactoryScope, name: string): Promise<GatewayCertificate[]> {
   const ir = await call(scope, { kind: 'gateway', name }, () => scope.client.integrationRuntimes.get(scope.resourceGroup, scope.factory, name));
-  const url = `${scope.endpoint.replace(/\/+$/, '')}${ir.id}/listCertificates?api-version=2018-06-01`;
+  const url = `${scope.endpoint.replace(/\/+$/, '')}${ir.id}/listCertificates?api-version=${DATA_FACTORY_API_VERSION}`;
   const res = await call(scope, { kind: 'gateway', name }, async () => {
     const r = await scope.client.sendRequest(createPipelineRequest({ url, method: 'POST', headers: createHttpHeaders({ 'content-type': 'application/json' }), body: '{}' }));
     if (r.status === 200) return r;
-    let details: unknown;
-    try {
-      details = JSON.parse(r.bodyAsText ?? '');
-    } catch {
-      details = undefined;
-    }
-    // the shape of the SDK's RestError, so the usual explanations apply (401, 404, ...)
-    throw Object.assign(new Error((details as { error?: { message?: string } })?.error?.message ?? `HTTP ${r.status}`), { statusCode: r.status, details });
+    throw restErrorOf(r);
   }).catch((e: unknown) => {
     if (scope.azure && (e as { code?: string }).code === 'MANAGEMENT_FAILED') {
       throw new DmgwError('NO_CERTIFICATES', `Azure does not publish the certificates of gateway ${name}`, {}, 'encrypt on the gateway machine with `dmgw encrypt`');

@@ -7,10 +7,9 @@
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { DmgwError } from '../../common/errors.js';
 import { RELEASES_PATH, type AgentRelease } from '../../common/gateway/agentRelease.js';
-import { explainManagementError } from './armErrors.js';
+import { DATA_FACTORY_API_VERSION } from '../../common/model/types.js';
+import { explainManagementError, jsonBody, restErrorOf } from './armErrors.js';
 import { createManagementClient, type ManagementConnection } from './client.js';
-
-const API_VERSION = '2018-06-01';
 
 export async function publishAgentRelease(c: ManagementConnection, version: string, bundle: Buffer): Promise<AgentRelease> {
   const body = await send(c, 'PUT', `${RELEASES_PATH}/${encodeURIComponent(version)}`, bundle);
@@ -26,20 +25,13 @@ async function send(c: ManagementConnection, method: 'GET' | 'PUT', path: string
   const client = createManagementClient(c);
   try {
     const headers = createHttpHeaders(bundle ? { 'content-type': 'application/octet-stream' } : {});
-    const r = await client.sendRequest(createPipelineRequest({ url: `${endpoint}${path}?api-version=${API_VERSION}`, method, headers, body: bundle, timeout: 300_000 }));
-    let details: Record<string, unknown> | undefined;
-    try {
-      details = JSON.parse(r.bodyAsText ?? '') as Record<string, unknown>;
-    } catch {
-      details = undefined;
-    }
+    const r = await client.sendRequest(createPipelineRequest({ url: `${endpoint}${path}?api-version=${DATA_FACTORY_API_VERSION}`, method, headers, body: bundle, timeout: 300_000 }));
+    const details = jsonBody(r);
     if (r.status === 200 && details) return details;
     if (r.status === 404 || r.status === 405) {
       throw new DmgwError('NO_RELEASES', `${endpoint} does not take agent releases (HTTP ${r.status})`, {}, 'agent releases live on our factory service: pass the url `dmgw service start` printed as --endpoint or DMGW_ENDPOINT');
     }
-    // the shape of the SDK's RestError, so the usual explanations apply (400, 401, 5xx, ...)
-    const message = (details as { error?: { message?: string } } | undefined)?.error?.message ?? (r.bodyAsText?.slice(0, 300) || `HTTP ${r.status}`);
-    throw Object.assign(new Error(message), { statusCode: r.status, details });
+    throw restErrorOf(r, details);
   } catch (e) {
     throw explainManagementError(e, { endpoint, resourceGroup: '', factory: '', azure: false });
   }
