@@ -6,6 +6,9 @@
  */
 import type { JsonDocument } from '../jsonDocument.js';
 
+/** The api-version of Data Factory's ARM REST API that the service serves and every client sends. */
+export const DATA_FACTORY_API_VERSION = '2018-06-01';
+
 export type ResourceKind = 'linkedService' | 'dataset' | 'pipeline' | 'integrationRuntime';
 
 /** Folder name in ADF's Git layout for each kind. */

@@ -5,11 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { DATA_FACTORY_API_VERSION } from '../../common/model/types';
 import { ext } from '../extensionVariables';
 import type { GatewayCertificate } from '../agent/gatewayCertificate';
 import { factoryServiceClient, resourceGroupOf, type FactoryServiceConnection } from './factoryServiceClient';
-
-const API_VERSION = '2018-06-01';
 
 export async function publishedCertificates(conn: FactoryServiceConnection, gateway: string): Promise<GatewayCertificate[]> {
   const client = await factoryServiceClient(conn);
@@ -19,7 +18,7 @@ export async function publishedCertificates(conn: FactoryServiceConnection, gate
   for await (const f of client.factories.list()) {
     const rg = resourceGroupOf(f.id);
     const path = `/subscriptions/${encodeURIComponent(conn.subscription)}/resourceGroups/${encodeURIComponent(rg)}/providers/Microsoft.DataFactory/factories/${encodeURIComponent(f.name!)}/integrationRuntimes/${encodeURIComponent(gateway)}/listCertificates`;
-    const r = await post(new URL(`${path}?api-version=${API_VERSION}`, conn.url), token ?? '', ca);
+    const r = await post(new URL(`${path}?api-version=${DATA_FACTORY_API_VERSION}`, conn.url), token ?? '', ca);
     if (r.status !== 200) continue; // this factory has no gateway of that name
     const body = JSON.parse(r.body) as { value?: Array<{ nodeName: string; thumbprint: string; certificate: string }> };
     for (const c of body.value ?? []) {

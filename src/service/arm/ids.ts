@@ -1,5 +1,4 @@
 /** ARM resource ids and types, spelled as Azure returns them. */
-export const API_VERSION = '2018-06-01';
 
 export interface FactoryPath {
   subscriptionId: string;

@@ -1,6 +1,7 @@
 /** JSON bodies in the shapes of the Data Factory 2018-06-01 REST API (what @azure/arm-datafactory deserializes). */
 import type { ChannelSettings } from '../../common/gateway/protocol.js';
 import { compareVersions } from '../../common/gateway/agentRelease.js';
+import { DATA_FACTORY_API_VERSION } from '../../common/model/types.js';
 import { VERSION } from '../../common/version.js';
 import type { FactoryRow } from '../store/factories.js';
 import type { GatewayRow } from '../store/gateways.js';
@@ -22,7 +23,7 @@ export function factoryJson(f: FactoryRow): Record<string, unknown> {
     tags: f.tags ?? undefined,
     identity: f.identity ?? undefined,
     eTag: quoted(f.etag),
-    properties: { ...f.properties, provisioningState: 'Succeeded', createTime: iso(f.created_at), version: '2018-06-01' },
+    properties: { ...f.properties, provisioningState: 'Succeeded', createTime: iso(f.created_at), version: DATA_FACTORY_API_VERSION },
   };
 }
 

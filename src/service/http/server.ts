@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CHANNEL_PREFIX } from '../../common/gateway/protocol.js';
 import { redactError } from '../../common/redact.js';
-import { API_VERSION } from '../arm/ids.js';
+import { DATA_FACTORY_API_VERSION } from '../../common/model/types.js';
 import { SUBSCRIPTIONS_API_VERSION, SUBSCRIPTIONS_PATH } from '../arm/subscriptionRoutes.js';
 import type { AdminToken } from '../secrets/adminToken.js';
 import { bearerOf } from '../channel/nodeAuth.js';
@@ -46,7 +46,7 @@ async function handle(o: FrontOptions, req: IncomingMessage, res: ServerResponse
     if (!token) throw new HttpError(401, 'AuthenticationFailed', 'a bearer token is required: present the admin token (the file the service printed as adminTokenFile)');
     if (!o.admin.check(token)) throw new HttpError(401, 'AuthenticationFailed', 'the bearer token is not this service\'s admin token (the file the service printed as adminTokenFile)');
     // The subscription list belongs to Microsoft.Resources, which has its own api-version.
-    const expected = url.pathname.replace(/\/+$/, '').toLowerCase() === SUBSCRIPTIONS_PATH ? SUBSCRIPTIONS_API_VERSION : API_VERSION;
+    const expected = url.pathname.replace(/\/+$/, '').toLowerCase() === SUBSCRIPTIONS_PATH ? SUBSCRIPTIONS_API_VERSION : DATA_FACTORY_API_VERSION;
     const v = url.searchParams.get('api-version');
     if (!v) throw new HttpError(400, 'MissingApiVersionParameter', `the api-version query parameter is required; use ${expected}`);
     if (v !== expected) throw new HttpError(400, 'InvalidApiVersionParameter', `api-version '${v}' is not supported; use ${expected}`);
