@@ -22,6 +22,7 @@ import { DmgwError } from '../../common/errors.js';
 import { registerSecret } from '../../common/redact.js';
 import { GatewayHome } from '../config/home.js';
 import { storageBlob } from '../libraries.js';
+import { proxyRefusal, type ProxyDestination } from './proxyErrors.js';
 import { describeProxy, environmentProxy, proxyFor, resolveProxy, type ProxySettings } from './proxySettings.js';
 
 type State = { proxy?: ProxySettings } | { error: unknown };
@@ -85,6 +86,12 @@ export function resetDataProxy(): void {
 /** failures to open a connection (to the proxy: everything goes to it); a reset mid-transfer is not among them */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/** A storage account, reached by a forwarded request (http) or a CONNECT tunnel (https). */
+const STORAGE_DESTINATION: ProxyDestination = {
+  refused: 'the request',
+  allow: "the storage account's host and port (CONNECT for https), or list the host in NO_PROXY / `dmgw proxy set --no-proxy`",
+};
+
 /** The error a request through `proxy` ended with, reworded when it is the proxy's; the storage service's own errors pass unchanged. */
 export function explainProxyFailure(e: unknown, proxy: ProxySettings, url: string): unknown {
   const err = e as { code?: string; statusCode?: number; message?: string; response?: { headers?: { get(name: string): string | undefined } }; name?: string };
@@ -94,8 +101,8 @@ export function explainProxyFailure(e: unknown, proxy: ProxySettings, url: strin
   if (typeof status === 'number') {
     // every answer of Azure Storage (and Azurite) carries x-ms-request-id; the proxy's own answers do not
     if (err.response?.headers?.get('x-ms-request-id')) return e;
-    if (status === 407 || status === 401) return new DmgwError('PROXY_REFUSED', `${via}: the proxy refused the proxy credentials (HTTP ${status})`, {}, 'set the right user and password with `dmgw proxy set URL --user NAME --password-stdin`', { cause: e });
-    if (status === 403) return new DmgwError('PROXY_REFUSED', `${via}: the proxy refused the request (HTTP 403)`, {}, "the proxy must allow the storage account's host and port (CONNECT for https), or list the host in NO_PROXY / `dmgw proxy set --no-proxy`", { cause: e });
+    const refusal = proxyRefusal(status, STORAGE_DESTINATION);
+    if (refusal) return new DmgwError('PROXY_REFUSED', `${via}: ${refusal.message}`, {}, refusal.hint, { cause: e });
     // 502/503/504: the proxy could not reach the storage account; transient, like the status says
     return Object.assign(new Error(`${via}: the proxy answered HTTP ${status}${status >= 502 ? ' (it could not reach the storage account)' : ''}`, { cause: e }), { statusCode: status });
   }
