@@ -54,8 +54,34 @@ export interface TestConnectionResult {
   durationMs?: number;
 }
 
+/** One check of `dmgw diagnose --json` (the health report). */
+export interface HealthCheckView {
+  id: string;
+  group: string;
+  title: string;
+  status: 'ok' | 'warn' | 'fail' | 'skip';
+  detail: string;
+  fix?: string;
+}
+
+/** One sample of `dmgw metrics --json` (the host's metrics endpoint). */
+export interface MetricSampleView {
+  name: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** The Diagnostics page's health report and metrics, as the agent reports them; an `...Error` says why one is missing. */
+export interface Diagnosis {
+  report?: { createdAt: string; summary: Record<string, number>; checks: HealthCheckView[] };
+  reportError?: string;
+  metrics?: MetricSampleView[];
+  metricsError?: string;
+}
+
 export type ToWebview =
   | { type: 'state'; state: ConfigManagerState }
+  | { type: 'diagnosis'; diagnosis: Diagnosis }
   | { type: 'testConnectionResult'; result: TestConnectionResult }
   | { type: 'busy'; what: string | undefined };
 
@@ -71,6 +97,7 @@ export type FromWebview =
   | { type: 'importCertificate' }
   | { type: 'exportCertificate' }
   | { type: 'testConnection'; factoryDir: string; linkedService: string }
+  | { type: 'diagnose' }
   | { type: 'enableCredentialEndpoint' }
   | { type: 'disableCredentialEndpoint' }
   | { type: 'rotateCredentialEndpointToken' }

@@ -173,13 +173,21 @@ export function parseDatabaseUrl(text: string): DatabaseUrl {
   const options: Record<string, string> = {};
   u.searchParams.forEach((v, k) => (options[k] = v));
   const port = u.port ? Number(u.port) : undefined;
+  // the URL parser keeps a lone "%" as it is; decoding it would throw a URIError (the value is never shown: it may be the password)
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new DmgwError('CONNECTION_STRING', `connection string: the ${what} in the URL has a "%" that is not followed by two hex digits`, { field: 'connectionString' }, 'write a literal % as %25');
+    }
+  };
   return {
     scheme,
-    host: decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')),
+    host: decode(u.hostname.replace(/^\[|\]$/g, ''), 'host'),
     port,
-    database: u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : undefined,
-    user: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: u.pathname.length > 1 ? decode(u.pathname.slice(1), 'database') : undefined,
+    user: u.username ? decode(u.username, 'user') : undefined,
+    password: u.password ? decode(u.password, 'password') : undefined,
     options,
   };
 }

@@ -14,15 +14,36 @@ export interface RunStarted extends EventBase {
   parameters: Record<string, unknown>;
 }
 
-export interface ActivityStarted extends EventBase {
+/**
+ * Where an activity run sits: its own id, and for an activity inside a container (ForEach, If, Switch, Until) or
+ * in a child pipeline (ExecutePipeline), the container's run and the iteration. Top-level activities of the run
+ * have only `activityRunId`.
+ */
+export interface ActivityPlace {
+  /** unique per activity run (each ForEach iteration, each retry-free run) */
+  activityRunId?: string;
+  /** the container activity this one runs in */
+  parentActivity?: string;
+  parentActivityRunId?: string;
+  /** 0-based: ForEach item index, Until loop number */
+  iteration?: number;
+  /** set for activities of a child pipeline (ExecutePipeline): its run id and name */
+  pipelineRunId?: string;
+  pipeline?: string;
+}
+
+export interface ActivityStarted extends EventBase, ActivityPlace {
   event: 'activity-started';
   activity: string;
   activityType: string;
+  /** the activity's typeProperties as run (expressions evaluated); `**********` when policy.secureInput is set */
+  input?: unknown;
 }
 
 export interface Progress extends EventBase {
   event: 'progress';
   activity: string;
+  activityRunId?: string;
   rowsRead: number;
   rowsWritten: number;
   bytesRead: number;
@@ -41,6 +62,7 @@ export interface LogEvent extends EventBase {
   level: 'error' | 'warn' | 'info' | 'verbose';
   message: string;
   activity?: string;
+  activityRunId?: string;
 }
 
 export interface ConsistencyVerdict {
@@ -52,15 +74,19 @@ export interface ConsistencyVerdict {
   sinkChecksum: string;
 }
 
-export interface ActivityOutput {
+/** The output of a Copy activity. (A type, not an interface, so it fits ActivityRunOutput's index signature.) */
+export type CopyOutput = {
   rowsRead: number;
   rowsCopied: number;
   dataRead: number;
   dataWritten: number;
   copyDuration: number;
+  /** KB/s (kibibytes per second, as ADF reports it) */
   throughput: number;
   /** how many parallel copies actually ran */
   usedParallelCopies: number;
+  /** partitions an earlier attempt of the run had finished, not read again (a resumed copy) */
+  partitionsResumed?: number;
   /** retries across partitions */
   retries: number;
   /** a content checksum of what was written (sha256 over the canonical row form), hex */
@@ -68,14 +94,35 @@ export interface ActivityOutput {
   dataConsistencyVerification?: ConsistencyVerdict;
   /** files or blobs written, relative to the sink location */
   files?: string[];
+  /** a staged copy (`enableStaging`): where the rows were staged, in how many blobs, how many bytes; deleted after */
+  staging?: { container: string; folder: string; files: number; dataStaged: number; compression: 'gzip' | 'none' };
+  /** an earlier attempt of this copy committed at this time (ISO): the counts are that attempt's, nothing was copied again */
+  alreadyCommitted?: string;
+};
+
+/** The Copy activity's output (its name before other activities had outputs). */
+export type ActivityOutput = CopyOutput;
+
+/**
+ * Any activity's output, as JSON: a Copy's (above), a Lookup's `{firstRow}` / `{count, value}`, a GetMetadata's
+ * fields, `{pipelineRunId, pipelineReturnValue}` of an ExecutePipeline, ... (docs/EVENTS.md). Numbers a double
+ * cannot hold (64-bit ids, decimals) are written with all their digits.
+ */
+export type ActivityRunOutput = Partial<CopyOutput> & { [key: string]: unknown };
+
+/** Whether an output is a Copy activity's (rows and bytes). */
+export function isCopyOutput(o: ActivityRunOutput | undefined): o is CopyOutput {
+  return !!o && typeof o.rowsCopied === 'number' && typeof o.dataWritten === 'number';
 }
 
-export interface ActivityFinished extends EventBase {
+export interface ActivityFinished extends EventBase, ActivityPlace {
   event: 'activity-finished';
   activity: string;
+  /** the activity's type (also on activity-started) */
+  activityType?: string;
   status: 'Succeeded' | 'Failed' | 'Cancelled';
   durationMs: number;
-  output?: ActivityOutput;
+  output?: ActivityRunOutput;
   error?: { code: string; message: string; hint?: string };
 }
 
@@ -84,6 +131,8 @@ export interface RunFinished extends EventBase {
   status: 'Succeeded' | 'Failed' | 'Cancelled';
   durationMs: number;
   error?: { code: string; message: string; hint?: string };
+  /** what SetVariable set as `pipelineReturnValue`, when it did */
+  pipelineReturnValue?: Record<string, unknown>;
 }
 
 export type RunEvent = RunStarted | ActivityStarted | Progress | LogEvent | ActivityFinished | RunFinished;

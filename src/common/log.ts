@@ -3,7 +3,7 @@
  * (stderr, an output channel) and optionally appended to a log file. Every line, fields included, passes through
  * `redact` right before it is written, so no caller can forget to.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { redact, redactError } from './redact.js';
@@ -63,23 +63,88 @@ export function streamSink(stream: Writable, level: LogLevel, opts: { withTime?:
   return { level, write: (e) => void stream.write(`${formatEntry(e, opts.withTime ?? true)}\n`) };
 }
 
+/** Size-based rotation of a log file: `path` → `path.1` → … → `path.<maxFiles>`, the oldest dropped. */
+export interface LogRotation {
+  /** rotate once the file would grow past this many bytes */
+  maxBytes: number;
+  /** rotated files kept beside the live one */
+  maxFiles: number;
+}
+
 /**
  * Appends to `path` (created 0600 with its folder 0700: logs name servers, users and files). Writes are
  * synchronous so that a line logged just before a crash or kill is on disk.
+ *
+ * With `rotation`, several processes may append to the same file (the host, the launcher, commands): before each
+ * line a writer checks whether the file at `path` is still the one it holds open (another process may have rotated
+ * it: then it reopens) and whether the line would take it past `maxBytes`; if so it rotates under `path.lock` (made
+ * with O_EXCL; one taken more than 10 s ago is stale), checking the size again inside the lock so two writers
+ * never rotate twice for one overflow. A writer that finds the lock held writes on and lets its holder rotate.
  */
-export function fileSink(path: string, level: LogLevel): LogSink {
+export function fileSink(path: string, level: LogLevel, rotation?: LogRotation): LogSink {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   let fd: number | undefined = openSync(path, 'a', 0o600);
+  const reopen = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = openSync(path, 'a', 0o600);
+  };
   return {
     level,
     write: (e) => {
-      if (fd !== undefined) writeSync(fd, `${formatEntry(e)}\n`);
+      if (fd === undefined) return;
+      const line = `${formatEntry(e)}\n`;
+      if (rotation) {
+        try {
+          const mine = fstatSync(fd);
+          const there = statSync(path, { throwIfNoEntry: false });
+          if (!there || there.ino !== mine.ino) reopen();
+          else if (mine.size > 0 && mine.size + Buffer.byteLength(line) > rotation.maxBytes && rotate(path, rotation)) reopen();
+        } catch {
+          // rotation is best effort: the line is written either way
+        }
+      }
+      writeSync(fd!, line);
     },
     close: () => {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
     },
   };
+}
+
+/** Shifts the files under the lock; false when another writer holds it (it rotates) or the file is small again. */
+function rotate(path: string, r: LogRotation): boolean {
+  const lock = `${path}.lock`;
+  try {
+    closeSync(openSync(lock, 'wx', 0o600));
+  } catch {
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 10_000) rmSync(lock, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+    return false;
+  }
+  try {
+    // another writer may have rotated between our size check and the lock
+    if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) <= r.maxBytes / 2) return true;
+    rmSync(`${path}.${r.maxFiles}`, { force: true });
+    for (let i = r.maxFiles - 1; i >= 1; i--) {
+      try {
+        renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+      } catch {
+        // a gap in the chain
+      }
+    }
+    renameSync(path, `${path}.1`);
+    return true;
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // removed as stale by another writer
+    }
+  }
 }
 
 /** A sink that keeps formatted lines in memory (the extension's output channel buffer, tests). */
@@ -112,6 +177,8 @@ export interface StandardLoggerOptions {
   verbose?: boolean;
   /** Log file (e.g. DMGW_HOME/logs/dmgw.log): info and up, everything under verbose. */
   file?: string;
+  /** size-based rotation of `file` (the gateway's `logs.maxFileMb` / `logs.maxFiles` settings) */
+  rotation?: LogRotation;
   component?: string;
 }
 
@@ -119,7 +186,7 @@ export interface StandardLoggerOptions {
 export function standardLogger(opts: StandardLoggerOptions): Logger {
   const sinks: LogSink[] = [];
   if (opts.stream) sinks.push(streamSink(opts.stream, opts.verbose ? 'debug' : 'warn', { withTime: !!opts.verbose }));
-  if (opts.file) sinks.push(fileSink(opts.file, opts.verbose ? 'debug' : 'info'));
+  if (opts.file) sinks.push(fileSink(opts.file, opts.verbose ? 'debug' : 'info', opts.rotation));
   return createLogger(sinks, opts.component);
 }
 

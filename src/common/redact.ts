@@ -43,6 +43,16 @@ export function registerSecret(value: string | undefined): void {
   if (registered.size !== before) ordered = [...registered].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * The registered secret literals that occur in `text` (longest first, none inside another found): what a job for
+ * another process must tell it to mask, when that process did not see the secrets arrive (service/orchestration).
+ */
+export function registeredIn(text: string): string[] {
+  const found: string[] = [];
+  for (const s of ordered) if (text.includes(s) && !found.some((f) => f.includes(s))) found.push(s);
+  return found;
+}
+
 export function forgetSecrets(): void {
   registered.clear();
   ordered = [];
@@ -95,6 +105,20 @@ export function redact(text: string): string {
   out = out.replace(urlPassword, `$1${MASK}$3`);
   out = out.replace(sasSig, `$1${MASK}`);
   return out;
+}
+
+/**
+ * A JSON value with every string redacted (a copy): an activity's input or output on its way into events and
+ * results, where a SecureString parameter's value may have flowed. Plain objects and arrays are walked; anything
+ * else (numbers, exact numbers, booleans) is kept as it is.
+ */
+export function redactDeep<T>(v: T): T {
+  if (typeof v === 'string') return redact(v) as T;
+  if (Array.isArray(v)) return v.map(redactDeep) as T;
+  if (v && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x)])) as T;
+  }
+  return v;
 }
 
 /** Redacts an Error for printing: message (and stack under debug) with secrets masked, causes included. */

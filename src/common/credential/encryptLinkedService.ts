@@ -6,25 +6,36 @@
  *
  * Where the credential goes: `EncryptedCredential=<jwe>` inside an ADO.NET connection string when secrets came from
  * it (the seed's form, at the place the password was), otherwise `typeProperties.encryptedCredential` (ADF v2).
+ *
+ * What it is bound to: the target (server, port, database, user, TLS floor; for Blob account and endpoint) that the
+ * linked service names once encrypted, its parameters at their default values — computed exactly as a run computes
+ * it (stores/storeTarget.ts), sealed inside the JWE. Re-encrypting an existing credential (`open`) binds it to what
+ * the file names now; that needs the gateway's key, so only the node's operator can move a credential.
  */
 import { applyEdits, modify, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import { formatConnectionString, formatDatabaseUrl } from '../connectionString.js';
-import { DmgwError, type Place } from '../errors.js';
+import { DmgwError, isDmgwError, type Place } from '../errors.js';
 import { JsonDocument } from '../jsonDocument.js';
 import type { LinkedService } from '../model/types.js';
 import { findPlaintextSecrets } from '../secrets.js';
+import { storeTargetOf, withParameterDefaults } from '../stores/storeTarget.js';
+import { describeTarget, targetDifferences, type StoreTarget } from '../stores/target.js';
 import { certificateInfo } from './certificate.js';
 import { inspectCredential, sealCredential } from './envelope.js';
 import {
   ENCRYPTED_CREDENTIAL_KEY,
+  PAYLOAD_VERSION,
   addSecret,
   asCredentialPayload,
   isEmptyPayload,
   mergePayloads,
   payloadFieldNames,
+  restoreSecrets,
   splitSecrets,
   suppliedSecretTarget,
+  withoutSecrets,
   type CredentialPayload,
+  type SecretSplit,
 } from './payload.js';
 
 export interface EncryptOptions {
@@ -54,6 +65,14 @@ export interface EncryptSummary {
   encrypted: string[];
   /** The thumbprint of the credential the file had, when it was for another certificate and was re-encrypted. */
   reencryptedFrom?: string;
+  /**
+   * The server the credential is bound to, and the same as text (`PostgreSql gateway@db1.corp:5432/sales`). Absent
+   * only when the file was left unchanged without opening its credential (no gateway key to read the binding with).
+   */
+  target?: StoreTarget;
+  boundTo?: string;
+  /** When an existing credential was bound anew: the target it had (null: made before credentials were bound). */
+  previousTarget?: StoreTarget | null;
 }
 
 const TP: JSONPath = ['properties', 'typeProperties'];
@@ -91,14 +110,15 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
   if (split.connection?.credential) existing.push({ jwe: split.connection.credential, path: [...TP, 'connectionString'] });
   if (typeof tp.encryptedCredential === 'string' && tp.encryptedCredential) existing.push({ jwe: tp.encryptedCredential, path: [...TP, 'encryptedCredential'] });
   let older: CredentialPayload = {};
+  const olderTargets: Array<StoreTarget | null> = [];
   let reencryptedFrom: string | undefined;
   if (existing.length) {
     const nothingNew = isEmptyPayload(fresh);
     const heads = existing.map((c) => inspectCredential(c.jwe, doc.placeOf(c.path)));
-    if (nothingNew && existing.length === 1 && heads[0]!.thumbprint === target) {
-      const location: CredentialLocation = existing[0]!.path.at(-1) === 'connectionString' ? 'connectionString' : 'typeProperties.encryptedCredential';
-      return { text, summary: { changed: false, thumbprint: target, location, fields: [], encrypted: [] } };
-    }
+    const current = nothingNew && existing.length === 1 && heads[0]!.thumbprint === target;
+    const location: CredentialLocation = existing[0]!.path.at(-1) === 'connectionString' ? 'connectionString' : 'typeProperties.encryptedCredential';
+    // Without the key the binding cannot be read: a credential for this certificate is left as it is.
+    if (current && !opts.open) return { text, summary: { changed: false, thumbprint: target, location, fields: [], encrypted: [] } };
     if (!opts.open) {
       throw new DmgwError(
         'ALREADY_ENCRYPTED',
@@ -108,8 +128,17 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
       );
     }
     for (const [i, c] of existing.entries()) {
-      older = mergePayloads(older, asCredentialPayload(await opts.open(c.jwe, doc.placeOf(c.path)), doc.placeOf(c.path)));
+      const opened = asCredentialPayload(await opts.open!(c.jwe, doc.placeOf(c.path)), doc.placeOf(c.path));
+      olderTargets.push(opened.target ?? null);
+      older = mergePayloads(older, opened);
       if (heads[i]!.thumbprint !== target) reencryptedFrom = heads[i]!.thumbprint;
+    }
+    if (current) {
+      const bound = boundTarget(ls, split, older, doc);
+      const was = olderTargets[0];
+      if (was && !targetDifferences(was, bound).length && !targetDifferences(bound, was).length) {
+        return { text, summary: { changed: false, thumbprint: target, location, fields: payloadFieldNames(older), encrypted: [], target: was, boundTo: describeTarget(was) } };
+      }
     }
   }
   const payload = mergePayloads(older, fresh);
@@ -121,7 +150,9 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
       'pass the secret with --password-stdin or --from-env VAR, or write it into the file first',
     );
   }
-  const { jwe } = await sealCredential(payload, certPem, opts.certSource);
+  const bound = boundTarget(ls, split, payload, doc);
+  const { jwe } = await sealCredential({ version: PAYLOAD_VERSION, target: bound, ...payload }, certPem, opts.certSource);
+  const was = olderTargets.find((t) => !t || targetDifferences(t, bound).length || targetDifferences(bound, t).length);
 
   // The edits, each applied to the text the previous one produced.
   const fmt = formattingOf(body);
@@ -158,8 +189,30 @@ export async function encryptLinkedServiceText(text: string, certPem: string, op
       fields: payloadFieldNames(payload),
       encrypted: payloadFieldNames(fresh),
       reencryptedFrom,
+      target: bound,
+      boundTo: describeTarget(bound),
+      ...(was !== undefined ? { previousTarget: was } : {}),
     },
   };
+}
+
+/**
+ * The target the credential is bound to: the linked service as the file will hold it (secrets out), its expressions
+ * evaluated with the parameter defaults, the secrets put back — the steps a run takes, in the same order — read by
+ * the store's own settings parser. A target that cannot be read is an error here, not at the first run.
+ */
+function boundTarget(ls: LinkedService, split: SecretSplit, payload: CredentialPayload, doc: JsonDocument): StoreTarget {
+  const tp = ls.properties.typeProperties as Record<string, unknown>;
+  const encrypted = { ...ls, properties: { ...ls.properties, typeProperties: withoutSecrets(tp, split) as LinkedService['properties']['typeProperties'] } };
+  try {
+    const resolved = withParameterDefaults(encrypted);
+    const typeProperties = restoreSecrets(resolved.properties.typeProperties as Record<string, unknown>, payload, doc.placeOf(TP));
+    return storeTargetOf({ ...resolved, properties: { ...resolved.properties, typeProperties: typeProperties as LinkedService['properties']['typeProperties'] } });
+  } catch (e) {
+    if (!isDmgwError(e)) throw e;
+    const place = e.place.line ? e.place : { ...doc.placeOf(TP), ...(e.place.field ? { field: e.place.field } : {}) };
+    throw new DmgwError(e.code, `cannot tell which server the credential is for: ${e.message}`, place, e.hint ?? 'fix the linked service so that it names its server, then encrypt again');
+  }
 }
 
 function linkedServiceOf(doc: JsonDocument): LinkedService {

@@ -3,20 +3,33 @@
  * one file so they cannot drift apart.
  *
  * The payload is JSON:
- *   { "connectionString": { "Password": "..." },              secret entries of the connection string, key spelled
+ *   { "version": 2,
+ *     "target": { "type": "PostgreSql", "host": "db1.corp", "port": 5432, "database": "sales", "user": "gateway",
+ *                 "tls": "off" },                             the server the secrets are for (stores/target.ts); the
+ *                                                              worker refuses to send them anywhere else
+ *     "connectionString": { "Password": "..." },              secret entries of the connection string, key spelled
  *                                                              as the user wrote it; for a URL-form string the key
  *                                                              is "password" (the URL's password)
  *     "typeProperties":   { "password": {"type": "SecureString", "value": "..."},
  *                           "sasUri": "https://...?sv=...&sig=..." } }   secret typeProperties, each with its
  *                                                              original JSON value, so it comes back in the same form
  * Two sections rather than one flat object because a connection-string key and a typeProperties field may share a name.
+ * Credentials made before version 2 have neither version nor target: they open, but the worker refuses to use them.
  */
 import { type ConnectionStringEntry, formatConnectionString, formatDatabaseUrl, isUrlConnectionString, parseConnectionString, parseDatabaseUrl, type DatabaseUrl } from '../connectionString.js';
 import { DmgwError, type Place } from '../errors.js';
 import { SECRET_CONNECTION_KEYS, SECRET_TYPE_PROPERTIES, secretText } from '../secrets.js';
 import type { SecretValue } from '../model/types.js';
+import { asStoreTarget, type StoreTarget } from '../stores/target.js';
+import { likeType } from '../model/linkedServiceTypes.js';
+
+export const PAYLOAD_VERSION = 2;
 
 export interface CredentialPayload {
+  /** 2 for a bound credential; absent in credentials made before binding */
+  version?: number;
+  /** The server the secrets may be sent to; absent in credentials made before binding. */
+  target?: StoreTarget;
   connectionString?: Record<string, string>;
   typeProperties?: Record<string, unknown>;
 }
@@ -131,7 +144,8 @@ export type SecretTarget = { section: 'connectionString'; key: string } | { sect
 
 export function suppliedSecretTarget(type: string, tp: Record<string, unknown>, place: Place = {}): SecretTarget {
   const cs = connectionStringField(tp);
-  if (type === 'AzureBlobStorage') {
+  // AzureStorage is the older name of AzureBlobStorage: the same fields (src/common/model/linkedServiceTypes.ts)
+  if (likeType(type) === 'AzureBlobStorage') {
     if (cs?.form === 'ado') {
       const entries = safeEntries(cs.text);
       const sasKey = entries.find((e) => e.key.toLowerCase() === 'sharedaccesssignature');
@@ -193,7 +207,9 @@ export function asCredentialPayload(v: unknown, place: Place = {}): CredentialPa
     throw new DmgwError('CREDENTIAL_PAYLOAD', `EncryptedCredential decrypts, but ${why}: it was not made by dmgw`, place, 'encrypt the secret again with `dmgw encrypt FILE`');
   };
   if (!isPlainObject(v)) return bad('not to a JSON object');
-  for (const k of Object.keys(v)) if (k !== 'connectionString' && k !== 'typeProperties') bad(`it has an unknown section ${JSON.stringify(k)}`);
+  for (const k of Object.keys(v)) if (!['version', 'target', 'connectionString', 'typeProperties'].includes(k)) bad(`it has an unknown section ${JSON.stringify(k)}`);
+  if ((v.version !== undefined || v.target !== undefined) && v.version !== PAYLOAD_VERSION) bad(`its version ${JSON.stringify(v.version)} is not ${PAYLOAD_VERSION}`);
+  if (v.version !== undefined && !asStoreTarget(v.target)) bad('its target is not one dmgw writes');
   if (v.connectionString !== undefined) {
     if (!isPlainObject(v.connectionString)) bad('its connectionString section is not an object');
     for (const [k, x] of Object.entries(v.connectionString as object)) if (typeof x !== 'string') bad(`its connection-string entry ${JSON.stringify(k)} is not a string`);
@@ -234,6 +250,21 @@ export function payloadSecretValues(p: CredentialPayload): string[] {
     if (sig && !out.includes(sig)) out.push(sig);
   }
   return out.filter((v) => v !== '');
+}
+
+/**
+ * `typeProperties` as the file holds them once `split`'s secrets are encrypted, without the EncryptedCredential
+ * itself: what a run resolves expressions over before the secrets are put back.
+ */
+export function withoutSecrets(tp: Record<string, unknown>, split: SecretSplit): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...tp };
+  delete out.encryptedCredential;
+  const conn = split.connection;
+  if (conn?.entries) out.connectionString = withText(tp.connectionString, formatConnectionString(conn.entries));
+  else if (conn?.url) out.connectionString = withText(tp.connectionString, formatDatabaseUrl(conn.url));
+  for (const f of split.removeFields) delete out[f];
+  Object.assign(out, split.rewriteFields);
+  return out;
 }
 
 /**

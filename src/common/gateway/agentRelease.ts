@@ -1,64 +1,59 @@
 /**
- * Agent releases the factory service hosts: what it offers a node (in the heartbeat answer) and how the node checks
- * a download before running it. The service signs `releaseMessage(version, sha256)` with its TLS private key (RSA,
- * SHA-256); the node verifies with the service certificate it pinned at registration — so a bundle that did not
- * come from that service (a tampered file, another server) is refused even if its SHA-256 was swapped too.
+ * Agent releases as they travel: what the service offers a node in its heartbeat answer, the admin route releases are
+ * published on, and the one version order everybody uses (SemVer 2.0 precedence, from the `semver` package). Who may
+ * make a release, and how a node checks one, is in releaseManifest.ts: the service only stores and forwards.
  */
-import { createHash, verify } from 'node:crypto';
+import semverCompare from 'semver/functions/compare';
+import semverValid from 'semver/functions/valid';
 
 export interface AgentUpdateOffer {
   version: string;
-  /** Channel path to download it from (authenticated like every channel call). */
+  /** Channel path to download the bundle from (authenticated like every channel call). */
   path: string;
   sha256: string;
-  /** base64 RSA-SHA256 signature of releaseMessage(version, sha256) by the service's TLS key. */
-  signature: string;
   size: number;
+  /** base64 of the release manifest's exact bytes, as the release authority signed them. */
+  manifest: string;
+  /** base64 Ed25519 signature of those bytes by a release key (never a key of the service). */
+  signature: string;
   /** The gateway's autoUpdate (ARM): when Off, only a requested update is installed. */
   autoUpdate: boolean;
-  /** ARM `upgrade` asked for it: install as soon as no job runs, whatever the schedule. */
+  /** ARM `upgrade` asked for it: install as soon as no job runs, whatever the schedule (if the node's checks pass). */
   requested: boolean;
 }
 
 /** The service's route for agent releases (beside the ARM routes, under the admin token): PUT `${RELEASES_PATH}/{version}`, GET the list. */
 export const RELEASES_PATH = '/providers/Dmgw/agentReleases';
 
+/** The PUT's body is the bundle; manifest and detached signature ride in these headers, base64. */
+export const MANIFEST_HEADER = 'x-dmgw-release-manifest';
+export const SIGNATURE_HEADER = 'x-dmgw-release-signature';
+
 /** A published release as the service answers for it (PUT, and each item of the GET's `value`). */
 export interface AgentRelease {
   version: string;
   sha256: string;
   size: number;
+  /** The release key that signed its manifest, as the manifest says (the service cannot check it: nodes do). */
+  keyId: string;
   /** ISO 8601 */
   publishedAt: string;
 }
 
-export const releaseMessage = (version: string, sha256: string): string => `dmgw-agent-release:v1:${version}:${sha256.toLowerCase()}`;
-
-export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-export function verifyRelease(version: string, sha256: string, signature: string, serviceCertPem: string): boolean {
-  try {
-    return verify('sha256', Buffer.from(releaseMessage(version, sha256)), serviceCertPem, Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
+/**
+ * A version the updater accepts: SemVer 2.0 without build metadata (`+...` would let two folder names share one
+ * precedence), at most 64 characters. It is also a folder name in DMGW_HOME/versions: no `/`, no `..`.
+ */
+export function isVersion(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 64 && semverValid(v) === v;
 }
 
-/** A version the updater accepts: dotted numbers with an optional -suffix (also what becomes a folder name). */
-export const VERSION_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+export const VERSION_HINT = 'use a SemVer 2.0 version: MAJOR.MINOR.PATCH[-PRERELEASE], e.g. 1.4.0 or 1.4.0-rc.10';
 
-/** Numeric order of dotted versions; a pre-release sorts before its release. */
+/** SemVer 2.0 precedence (`1.0.0-rc.9` < `1.0.0-rc.10` < `1.0.0`); something that is not a version sorts first. */
 export function compareVersions(a: string, b: string): number {
-  const [ma, pa] = a.split('-', 2);
-  const [mb, pb] = b.split('-', 2);
-  const na = ma!.split('.').map(Number);
-  const nb = mb!.split('.').map(Number);
-  for (let i = 0; i < Math.max(na.length, nb.length); i++) {
-    const d = (na[i] ?? 0) - (nb[i] ?? 0);
-    if (d) return Math.sign(d);
-  }
-  if (pa === pb) return 0;
-  if (pa === undefined) return 1;
-  if (pb === undefined) return -1;
-  return pa < pb ? -1 : 1;
+  const va = isVersion(a);
+  const vb = isVersion(b);
+  if (va && vb) return semverCompare(a, b);
+  return va === vb ? 0 : va ? 1 : -1;
 }

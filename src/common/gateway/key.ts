@@ -42,11 +42,14 @@ export function parseGatewayKey(text: string): GatewayKey {
   } catch {
     return bad('it is truncated or altered');
   }
-  if (v.v !== 1) bad(`unknown key version ${String(v.v)}`);
+  // valid JSON that is not an object (`null`, a number) was a TypeError below
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad('it is truncated or altered');
+  // values are looked at by type before they are shown or matched: a `{"toString": 0}` cannot become a string
+  if (v.v !== 1) bad(`unknown key version ${typeof v.v === 'number' ? v.v : '(not a number)'}`);
   for (const f of ['url', 'factory', 'gateway', 'gatewayId', 'secret'] as const) if (typeof v[f] !== 'string' || !v[f]) bad(`"${f}" is missing`);
   if (!KEY_NAMES.includes(v.key as KeyName)) bad('"key" must be authKey1 or authKey2');
   if (typeof v.gen !== 'number') bad('"gen" is missing');
-  if (v.fingerprint !== undefined && !/^[0-9A-F]{64}$/.test(v.fingerprint)) bad('"fingerprint" is not a SHA-256 hex digest');
+  if (v.fingerprint !== undefined && (typeof v.fingerprint !== 'string' || !/^[0-9A-F]{64}$/.test(v.fingerprint))) bad('"fingerprint" is not a SHA-256 hex digest');
   try {
     const u = new URL(v.url!);
     if (u.protocol !== 'https:') bad('the service URL must be https');

@@ -3,6 +3,7 @@
  * sink types that read and write it, and the store settings that fit a file location. One table, used by
  * `dmgw validate` (so a mismatch is found before a run) and by the copy engine (to pick a connector).
  */
+import { CATALOGUE_TYPES } from './linkedServiceTypes.js';
 import type { DatasetType, LinkedServiceType } from './types.js';
 
 export interface DatasetTypeInfo {
@@ -33,7 +34,8 @@ export const DATASET_TYPES: Record<DatasetType, DatasetTypeInfo> = {
 };
 
 export function datasetTypeInfo(type: string): DatasetTypeInfo | undefined {
-  return Object.prototype.hasOwnProperty.call(DATASET_TYPES, type) ? DATASET_TYPES[type as DatasetType] : undefined;
+  // a hand-written file may hold any JSON here: only a string can name a type (an object could not even be a key)
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(DATASET_TYPES, type) ? DATASET_TYPES[type as DatasetType] : undefined;
 }
 
 /** File locations: the linked service type each needs and the store settings that read and write it. */
@@ -51,5 +53,5 @@ export const STAGING_STORES: LinkedServiceType[] = ['AzureBlobStorage'];
 /** The integration runtime every Azure Data Factory has without a file for it. */
 export const BUILT_IN_INTEGRATION_RUNTIMES = ['AutoResolveIntegrationRuntime'];
 
-/** Every linked service type the schemas accept (kept equal to `schemas/linkedService.schema.json` by a test). */
-export const LINKED_SERVICE_TYPES: LinkedServiceType[] = ['SqlServer', 'AzureSqlDatabase', 'PostgreSql', 'PostgreSqlV2', 'MySql', 'MariaDB', 'FileServer', 'AzureBlobStorage', 'AzureKeyVault'];
+/** Every linked service type the schemas accept: the catalogue's (src/common/model/linkedServiceTypes.ts). */
+export const LINKED_SERVICE_TYPES: string[] = CATALOGUE_TYPES;

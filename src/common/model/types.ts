@@ -101,7 +101,8 @@ export interface ActivityPolicy {
 
 export interface Activity {
   name: string;
-  type: 'Copy' | 'SqlServerStoredProcedure' | string;
+  /** Copy, SqlServerStoredProcedure, Lookup, GetMetadata, Delete (data); ForEach, IfCondition, Switch, Until, Filter, SetVariable, AppendVariable, ExecutePipeline, Fail, Wait (control) */
+  type: string;
   description?: string;
   dependsOn?: ActivityDependency[];
   policy?: ActivityPolicy;
@@ -111,10 +112,16 @@ export interface Activity {
   typeProperties?: Record<string, unknown>;
 }
 
+export interface VariableSpec {
+  type: 'String' | 'Bool' | 'Boolean' | 'Array' | 'Integer' | string;
+  defaultValue?: unknown;
+}
+
 export interface PipelineProperties {
   description?: string;
   activities: Activity[];
   parameters?: Record<string, ParameterSpec>;
+  variables?: Record<string, VariableSpec>;
   concurrency?: number;
   annotations?: unknown[];
 }

@@ -2,14 +2,18 @@
  * Check 5: a Copy activity's parts fit its datasets. The source type must read the input dataset's type and the
  * sink type must write the output's (`PostgreSqlTable` → `PostgreSqlSource`), store settings must fit the file
  * location (`AzureBlobStorageLocation` → `AzureBlobStorage*Settings`), Binary copies only to Binary, and a table
- * dataset must name its table unless the source reads with a query.
+ * dataset must name its table unless the source reads with a query. Nested Copy activities (ForEach, If, ...) too,
+ * and a Lookup's source fits its dataset as a Copy source would.
  */
 import type { Problem } from '../errors.js';
 import { LOCATION_TYPES, datasetTypeInfo, type DatasetTypeInfo } from '../model/catalogue.js';
+import { activitiesOf } from '../model/activities.js';
+import { likeType } from '../model/linkedServiceTypes.js';
 import { nameKey, type Factory } from '../model/factory.js';
 import type { Dataset, Pipeline } from '../model/types.js';
 import { find, typeOf } from './lookup.js';
 import { problemAt, type JsonPath } from './problem.js';
+import { asText } from './asText.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,10 +21,15 @@ export function checkCopyFit(f: Factory): Problem[] {
   const out: Problem[] = [];
   const tableReported = new Set<string>();
   for (const p of f.pipelines.values()) {
-    const activities = Array.isArray(p.properties.activities) ? p.properties.activities : [];
-    activities.forEach((a, i) => {
-      if (!a || a.type !== 'Copy' || !isObject(a.typeProperties)) return;
-      const base: JsonPath = ['properties', 'activities', i, 'typeProperties'];
+    for (const { activity: a, path } of activitiesOf(p)) {
+      if (a.type === 'Lookup' && isObject(a.typeProperties)) {
+        // a Lookup's source is a Copy source of its dataset
+        const ds = find(f, 'dataset', (a.typeProperties.dataset as { referenceName?: unknown } | undefined)?.referenceName);
+        out.push(...sideFits(f, p, 'source', ds, a.typeProperties.source as Json | undefined, [...path, 'typeProperties', 'source']));
+        continue;
+      }
+      if (a.type !== 'Copy' || !isObject(a.typeProperties)) continue;
+      const base: JsonPath = [...path, 'typeProperties'];
       const input = find(f, 'dataset', a.inputs?.[0]?.referenceName);
       const output = find(f, 'dataset', a.outputs?.[0]?.referenceName);
       const source = a.typeProperties.source as Json | undefined;
@@ -37,13 +46,13 @@ export function checkCopyFit(f: Factory): Problem[] {
         [output, 'sink', sink],
       ] as const) {
         if (!ds || tableReported.has(nameKey(ds.name))) continue;
-        const problem = tableMissing(ds, p, String(a.name), side, settings);
+        const problem = tableMissing(ds, p, asText(a.name), side, settings);
         if (problem) {
           tableReported.add(nameKey(ds.name));
           out.push(problem);
         }
       }
-    });
+    }
   }
   return out;
 }
@@ -61,7 +70,7 @@ function sideFits(f: Factory, p: Pipeline, side: 'source' | 'sink', ds: Dataset 
   const store = settings.storeSettings as Json | undefined;
   // A location that does not fit its linked service is reported on the dataset; store settings cannot fit both.
   const lsType = typeOf(find(f, 'linkedService', ds.properties.linkedServiceName?.referenceName));
-  if (loc && store && typeof store.type === 'string' && lsType === loc.linkedServiceType) {
+  if (loc && store && typeof store.type === 'string' && likeType(lsType) === loc.linkedServiceType) {
     const fits = side === 'source' ? loc.read : loc.write;
     if (store.type !== fits) return [problemAt(p, 'error', 'COPY_STORE_MISMATCH', [...path, 'storeSettings', 'type'], `"${store.type}" does not fit the location of ${role} dataset "${ds.name}" (${location as string})`, `write "type": "${fits}"`)];
   }

@@ -1,19 +1,22 @@
 /**
  * `validateFactory`: every check of a loaded factory, in one list of problems sorted by file and position.
  * Shared by `dmgw validate` and the VS Code extension (which loads unsaved buffers with `addDocument`).
- * The checks, one per file: schema (each file against `schemas/`), names, references, dependencies, copyFit, secrets.
+ * The checks, one per file: schema (each file against `schemas/`), names, references, dependencies, copyFit,
+ * copySettings, expressions, secrets.
  */
 import type { Problem } from '../errors.js';
 import type { Factory } from '../model/factory.js';
 import { checkCopyFit } from './copyFit.js';
 import { checkDependencies } from './dependencies.js';
+import { checkExpressions } from './expressionCheck.js';
 import { checkNames } from './names.js';
 import { checkReferences } from './references.js';
 import { checkSchemas } from './schemaCheck.js';
 import { checkSecrets } from './secrets.js';
+import { checkCopySettings } from './copySettings.js';
 
 export function validateFactory(factory: Factory): Problem[] {
-  const problems = [...factory.problems, ...checkSchemas(factory), ...checkNames(factory), ...checkReferences(factory), ...checkDependencies(factory), ...checkCopyFit(factory), ...checkSecrets(factory)];
+  const problems = [...factory.problems, ...checkSchemas(factory), ...checkNames(factory), ...checkReferences(factory), ...checkDependencies(factory), ...checkCopyFit(factory), ...checkCopySettings(factory), ...checkExpressions(factory), ...checkSecrets(factory)];
   return sortProblems(problems);
 }
 

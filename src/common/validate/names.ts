@@ -4,7 +4,9 @@
  * collide across files are found by the loader (`DUPLICATE_NAME`), which keys resources by name.
  */
 import type { Problem } from '../errors.js';
+import { activitiesOf } from '../model/activities.js';
 import { nameKey, type Factory } from '../model/factory.js';
+import { formatJsonPath } from '../jsonDocument.js';
 import { problemAt } from './problem.js';
 
 export function checkNames(factory: Factory): Problem[] {
@@ -21,26 +23,17 @@ export function checkNames(factory: Factory): Problem[] {
     });
   }
   for (const p of factory.pipelines.values()) {
-    const seen = new Map<string, number>();
-    const activities = Array.isArray(p.properties.activities) ? p.properties.activities : [];
-    activities.forEach((a, i) => {
-      if (!a || typeof a.name !== 'string' || !a.name) return;
+    // ADF: activity names are unique in the whole pipeline, inside ForEach, If, Switch and Until too
+    const seen = new Map<string, string>();
+    for (const { activity: a, path } of activitiesOf(p)) {
+      if (typeof a.name !== 'string' || !a.name) continue;
       const first = seen.get(nameKey(a.name));
       if (first === undefined) {
-        seen.set(nameKey(a.name), i);
-        return;
+        seen.set(nameKey(a.name), path.length === 3 ? `activity ${Number(path[2]) + 1} of this pipeline` : `the activity at ${formatJsonPath(path)}`);
+        continue;
       }
-      out.push(
-        problemAt(
-          p,
-          'error',
-          'DUPLICATE_ACTIVITY',
-          ['properties', 'activities', i, 'name'],
-          `activity name "${a.name}" is already used by activity ${first + 1} of this pipeline`,
-          'activity names are unique within a pipeline (case-insensitive); rename one of them',
-        ),
-      );
-    });
+      out.push(problemAt(p, 'error', 'DUPLICATE_ACTIVITY', [...path, 'name'], `activity name "${a.name}" is already used by ${first}`, 'activity names are unique within a pipeline (case-insensitive), nested ones included; rename one of them'));
+    }
   }
   return out;
 }
