@@ -8,7 +8,7 @@ import { formatError, isDmgwError } from '../common/errors.js';
 import { ExitCode } from '../common/exitCodes.js';
 import { redact } from '../common/redact.js';
 import { VERSION } from '../common/version.js';
-import type { CommandIo } from './commands/command.js';
+import type { Command, CommandIo } from './commands/command.js';
 import { commands, findCommand } from './commands/index.js';
 import './commands/all.js';
 
@@ -29,6 +29,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`dmgw: unknown command "${name}"\n\n${helpText()}`);
     return ExitCode.Usage;
   }
+  if (asksForHelp(rest)) {
+    io.stdout.write(`${usageOf(cmd, rest[0])}\n`);
+    return ExitCode.Ok;
+  }
   try {
     return await cmd.run(rest, io);
   } catch (e) {
@@ -44,6 +48,33 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`dmgw ${name}: internal error: ${redact(msg)}\n(this is a bug; rerun with DMGW_DEBUG=1 for details and report it)\n`);
     return ExitCode.Internal;
   }
+}
+
+/** `--help` or `-h` anywhere before a `--` asks for help, on a command or any of its sub-commands. */
+export function asksForHelp(args: string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/**
+ * A sub-command's part of its command's usage (the `  dmgw NAME SUB ...` lines and the indented lines under them)
+ * when the usage has one, else the whole usage.
+ */
+export function usageOf(cmd: Command, sub: string | undefined): string {
+  if (!sub || sub.startsWith('-')) return cmd.usage;
+  const lines = cmd.usage.split('\n');
+  const head = new RegExp(`^\\s*dmgw ${cmd.name} ${sub.replace(/[^\w-]/g, '')}(\\s|$)`);
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!head.test(lines[i]!)) continue;
+    const indent = lines[i]!.search(/\S/);
+    out.push(lines[i]!);
+    while (i + 1 < lines.length && lines[i + 1]!.trim() && lines[i + 1]!.search(/\S/) > indent) out.push(lines[++i]!);
+  }
+  return out.length ? `Usage:\n${out.join('\n')}\n\nRun "dmgw help ${cmd.name}" for all of ${cmd.name}'s sub-commands.` : cmd.usage;
 }
 
 function helpText(): string {

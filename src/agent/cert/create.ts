@@ -21,6 +21,11 @@ export interface NewCertificateOptions {
   days?: number;
   /** RSA modulus length, at least 2048; default 2048. */
   bits?: number;
+  /**
+   * What the key is for: `credentials` (default) — the gateway certificate, whose key decrypts EncryptedCredentials;
+   * `tls-server` — the credential endpoint's own TLS identity (digitalSignature + keyEncipherment, serverAuth).
+   */
+  purpose?: 'credentials' | 'tls-server';
 }
 
 export const DEFAULT_DAYS = 3650;
@@ -47,11 +52,22 @@ export function newCertificate(opts: NewCertificateOptions = {}): CertificatePai
   cert.validity.notAfter = new Date(now.getTime() + days * 86_400_000);
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, dataEncipherment: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
+  cert.setExtensions(
+    opts.purpose === 'tls-server'
+      ? [
+          { name: 'basicConstraints', cA: false, critical: true },
+          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+          { name: 'extKeyUsage', serverAuth: true },
+          // this machine's names, so that a client on it (curl --cacert) also checks the host name; others pin the thumbprint
+          { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, ...(hostname() ? [{ type: 2, value: hostname() }] : []), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+          { name: 'subjectKeyIdentifier' },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false, critical: true },
+          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, dataEncipherment: true, critical: true },
+          { name: 'subjectKeyIdentifier' },
+        ],
+  );
   cert.sign(keys.privateKey, forge.md.sha256.create());
   return {
     certPem: forge.pki.certificateToPem(cert),

@@ -69,6 +69,7 @@ export async function joinGateway(home: GatewayHome, keyText: string, opts: { no
       keyName: key.key,
       registeredAt: new Date().toISOString(),
       certificateThumbprint: cert.info.thumbprint,
+      credentialExpiresAt: r.credentialExpiresAt,
     },
     r.token,
     cert.certPem,

@@ -1,7 +1,8 @@
 /**
  * What `dmgw register` leaves in the gateway home (`registration.json`): which service, gateway and node this
  * machine is, the pinned service certificate, and the node credential — sealed with the gateway's own certificate
- * (the EncryptedCredential envelope), so the file holds no plaintext secret.
+ * (the EncryptedCredential envelope), so the file holds no plaintext secret — and when it expires. The host rewrites
+ * it when it renews the credential.
  */
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ export interface Registration {
   /** the node credential as a JWE for the gateway certificate */
   sealedToken: string;
   certificateThumbprint: string;
+  /** when the node credential expires; the host renews it before (host/credentialRenewal.ts) */
+  credentialExpiresAt?: string;
+  /** when the host last renewed it */
+  credentialRenewedAt?: string;
 }
 
 export const registrationFile = (home: GatewayHome): string => join(home.root, 'registration.json');

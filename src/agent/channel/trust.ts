@@ -51,7 +51,8 @@ function tlsOptions(trust: ServiceTrust): Record<string, unknown> {
 
 export function channelDispatcher(trust: ServiceTrust, proxy?: ProxySettings): Dispatcher {
   const tls = tlsOptions(trust);
-  // A poll is held up to ~25 s by the service; anything much longer means the connection is dead.
+  // A poll is held up to ~25 s by the service; anything much longer means the connection is dead. Other calls set
+  // shorter timeouts of their own (client.ts: CALL_TIMEOUT_MS, reportTimeoutMs).
   const timeouts = { headersTimeout: 70_000, bodyTimeout: 70_000 };
   if (proxy) return proxyAgent(proxy, tls, timeouts);
   return new Agent({ connect: tls, keepAliveTimeout: 30_000, ...timeouts });

@@ -1,14 +1,22 @@
 /** Imports every command file and registers it; the order here is the order in `dmgw help`. */
+import { browseCommand } from './browse.js';
 import { certCommand } from './cert.js';
 import { configCommand } from './config.js';
 import { credentialEndpointCommand } from './credentialEndpoint.js';
+import { diagnoseCommand } from './diagnose.js';
+import { installServiceCommand, uninstallServiceCommand } from './installService.js';
+import { logsCommand } from './logs.js';
+import { metricsCommand } from './metrics.js';
 import { encryptCommand } from './encrypt.js';
 import { gatewayCommand } from './gateway.js';
 import { register } from './index.js';
 import { pipelineCommand } from './pipeline.js';
+import { previewCommand } from './preview.js';
+import { publishCommand } from './publish.js';
 import { proxyCommand } from './proxy.js';
 import { runCommand } from './run.js';
 import { registerCommand } from './register.js';
+import { releaseCommand } from './release.js';
 import { serviceCommand } from './service.js';
 import { hostCommand } from './host.js';
 import { launchCommand } from './launch.js';
@@ -20,4 +28,4 @@ import { workerCommand } from './worker.js';
 import { testConnectionCommand } from './testConnection.js';
 import { validateCommand } from './validate.js';
 
-register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, registerCommand, startCommand, stopCommand, statusCommand, hostCommand, proxyCommand, workerCommand, testConnectionCommand, configCommand, credentialEndpointCommand, updateCommand, launchCommand);
+register(validateCommand, runCommand, certCommand, encryptCommand, serviceCommand, gatewayCommand, pipelineCommand, publishCommand, registerCommand, startCommand, stopCommand, statusCommand, diagnoseCommand, metricsCommand, logsCommand, hostCommand, proxyCommand, workerCommand, testConnectionCommand, previewCommand, browseCommand, configCommand, credentialEndpointCommand, updateCommand, releaseCommand, launchCommand, installServiceCommand, uninstallServiceCommand);

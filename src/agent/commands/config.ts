@@ -17,11 +17,19 @@ Settings (a running host reads them when it starts; restart it after a change):
   credentialEndpoint.host   the address it binds (default 127.0.0.1; a LAN address opens it to other machines)
   update.schedule           when the host may install a new agent version the service offers:
                             "Sun 03:00" (default; weekly), "daily 02:30", or "off" (local time, a 60-minute
-                            window; an \`upgrade\` asked for through the service does not wait for it)`;
+                            window; an \`upgrade\` asked for through the service does not wait for it)
+  fileSystem.allowedRoots   the folders FileServer linked services may read and write below: absolute folders that
+                            exist, comma-separated (/data/exports,/srv/share); unset (default) = none, every file
+                            access fails. Gateway homes and service data folders stay closed inside them too.
+                            Read by every run: no restart needed
+  metrics.port              serve Prometheus metrics on http://metrics.host:PORT/metrics; unset (default) = off
+  metrics.host              the address it binds (default 127.0.0.1)
+  logs.maxFileMb            rotate DMGW_HOME/logs/dmgw.log past this size (default 10; 0.001 to 1024)
+  logs.maxFiles             rotated files kept beside it (default 5): the logs take at most (maxFiles + 1) × maxFileMb`;
 
 export const configCommand: Command = {
   name: 'config',
-  summary: "the gateway's settings: credential endpoint, update schedule",
+  summary: "the gateway's settings: credential endpoint, update schedule, allowed file folders, metrics, log rotation",
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });

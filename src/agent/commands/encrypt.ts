@@ -10,6 +10,7 @@ import { openCredential } from '../../common/credential/envelope.js';
 import { encryptLinkedServiceText, type EncryptOptions, type EncryptSummary } from '../../common/credential/encryptLinkedService.js';
 import { asCredentialPayload } from '../../common/credential/payload.js';
 import { DmgwError, formatError, isDmgwError } from '../../common/errors.js';
+import { describeTarget } from '../../common/stores/target.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import { displayPath } from '../../common/model/factory.js';
 import { redact } from '../../common/redact.js';
@@ -33,7 +34,11 @@ and writes each file back in place, formatting and comments kept. No plaintext s
   --json             print a summary per file as JSON
   -v, --verbose      log each step (to stderr and the gateway log)
 
-A file already encrypted for a previous certificate of this gateway is re-encrypted for the current one.`;
+Each credential is bound to the server the file names (type, host, port, database, user, TLS floor; for Blob the
+account and endpoint; parameters at their default values): the gateway sends it nowhere else. Pointing the linked
+service at another server means encrypting again. On the gateway (which holds the key) a file already encrypted is
+re-encrypted for the current certificate and bound to the server it names now, which also binds credentials made
+before binding existed; elsewhere (--cert) the secret has to be given again.`;
 
 export const encryptCommand: Command = {
   name: 'encrypt',
@@ -73,7 +78,7 @@ export const encryptCommand: Command = {
           if (values.stdout) io.stdout.write(result.text);
           else if (result.summary.changed) writeInPlace(path, result.text);
           summaries.push({ file, ...result.summary });
-          log.info(result.summary.changed ? 'encrypted credential' : 'credential already current', { file, certificate: info.thumbprint, fields: result.summary.fields.join(','), reencryptedFrom: result.summary.reencryptedFrom });
+          log.info(result.summary.changed ? 'encrypted credential' : 'credential already current', { file, certificate: info.thumbprint, boundTo: result.summary.boundTo, fields: result.summary.fields.join(','), reencryptedFrom: result.summary.reencryptedFrom });
           if (!values.json && !values.stdout) write(io.stdout, describe(file, result.summary));
         } catch (e) {
           if (!isDmgwError(e)) throw e;
@@ -91,11 +96,12 @@ export const encryptCommand: Command = {
 };
 
 function describe(file: string, s: EncryptSummary): string {
-  if (!s.changed) return `${file}: already encrypted for certificate ${s.thumbprint}; nothing to do`;
+  if (!s.changed) return `${file}: already encrypted for certificate ${s.thumbprint}${s.boundTo ? `, bound to ${s.boundTo}` : ' (its binding is read with the gateway\'s key: run this on the gateway to check it)'}; nothing to do`;
   const where = s.location === 'connectionString' ? 'EncryptedCredential in connectionString' : 'typeProperties.encryptedCredential';
   const what = s.encrypted.length ? `encrypted ${s.encrypted.join(', ')}` : 'no new secrets';
   const re = s.reencryptedFrom ? `; re-encrypted from certificate ${s.reencryptedFrom}` : '';
-  return `${file}: ${what} for certificate ${s.thumbprint} (${where}; holds ${s.fields.join(', ')})${re}`;
+  const moved = s.previousTarget === null ? '; it was made before credentials were bound and is bound now' : s.previousTarget ? `; it was bound to ${describeTarget(s.previousTarget)}` : '';
+  return `${file}: ${what} for certificate ${s.thumbprint}, bound to ${s.boundTo} (${where}; holds ${s.fields.join(', ')})${re}${moved}`;
 }
 
 function readText(path: string, file: string): string {

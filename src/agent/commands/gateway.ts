@@ -19,6 +19,9 @@ const usage = `Usage:
   dmgw gateway create NAME [--description TEXT] [--create-factory [--location L]]
                                                      a new self-hosted gateway; --create-factory makes the factory
                                                      first when it does not exist
+  dmgw gateway upgrade NAME                          ARM upgrade: on our service, the newest agent release is rolled
+                                                     over the nodes one at a time (halted when one refuses it or
+                                                     rolls back; \`show\` says why); each node still checks it
   dmgw gateway remove NAME                           deletes it: its nodes stop at their next poll
   dmgw gateway keys NAME [--key authKey1|authKey2]   its two keys (for \`dmgw register\`); --key prints one, bare
   dmgw gateway regenerate-key NAME --key authKey1|authKey2
@@ -44,7 +47,7 @@ export const gatewayCommand: Command = {
   usage,
   async run(args, io) {
     const [sub, ...rest] = args;
-    const verbs = ['list', 'show', 'create', 'remove', 'keys', 'regenerate-key', 'certificate'];
+    const verbs = ['list', 'show', 'create', 'remove', 'keys', 'regenerate-key', 'certificate', 'upgrade'];
     if (!sub || !verbs.includes(sub)) throw new DmgwError('USAGE', sub ? `unknown sub-command "${sub}"` : `which one: ${verbs.join(', ')}?`, {}, 'run `dmgw help gateway`');
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MANAGEMENT_OPTIONS, ...EXTRA }, strict: true });
     const name = positionals[0];
@@ -70,6 +73,11 @@ export const gatewayCommand: Command = {
         const factory = values['create-factory'] ? await m.ensureFactory(scope, values.location ?? 'local') : { created: false };
         const g = await m.createGateway(scope, name!, { description: values.description });
         out({ ...g, factoryCreated: factory.created }, `${factory.created ? `created factory ${scope.factory}\n` : ''}created gateway ${g.name} in factory ${scope.factory} (${g.state})\nnext: \`dmgw gateway keys ${g.name} --key authKey1\` and, on the gateway machine, \`dmgw register --key-stdin\``);
+        return ExitCode.Ok;
+      }
+      case 'upgrade': {
+        const g = await m.upgradeGateway(scope, name!);
+        out(g, g.rollout ? detailText(g) : `upgrade asked for gateway ${g.name}${scope.azure ? '' : ' — no agent release is published on the service (dmgw service publish-agent)'}`);
         return ExitCode.Ok;
       }
       case 'remove':
@@ -137,6 +145,12 @@ function detailText(g: GatewayDetail): string {
     const jobs = n.runningJobs !== undefined ? `, ${n.runningJobs}/${n.concurrentJobsLimit ?? '?'} jobs` : n.concurrentJobsLimit !== undefined ? `, limit ${n.concurrentJobsLimit}` : '';
     lines.push(`  ${n.name.padEnd(20)} ${n.status.padEnd(16)} ${n.machineName ?? ''}${n.version ? ` v${n.version}` : ''}${jobs}${n.lastConnectTime ? `, last seen ${n.lastConnectTime}` : ''}`);
     if (n.certificateThumbprint) lines.push(`  ${''.padEnd(20)} certificate ${n.certificateThumbprint}`);
+  }
+  const r = g.rollout;
+  if (r) {
+    const where = r.status === 'InProgress' ? `, now ${r.currentNode ?? '(choosing the next node)'}` : '';
+    lines.push(`rollout:      agent ${r.version} ${r.status}${where}; updated ${r.updatedNodes.join(', ') || 'none'}; pending ${r.pendingNodes.join(', ') || 'none'}`);
+    if (r.reason) lines.push(`              ${r.status === 'Halted' ? 'halted: ' : ''}${r.reason}`);
   }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 import { ExitCode } from '../../common/exitCodes.js';
 import { standardLogger } from '../../common/log.js';
 import { GatewayHome } from '../config/home.js';
+import { logRotation } from '../config/logger.js';
 import { runLauncher } from '../update/launcher.js';
 import type { Command } from './command.js';
 
@@ -17,7 +18,7 @@ export const launchCommand: Command = {
   async run(args, io) {
     const home = GatewayHome.resolve({ env: io.env });
     home.ensure(home.logsDir);
-    const log = standardLogger({ stream: io.stderr, file: home.logFile, component: 'launcher' });
+    const log = standardLogger({ stream: io.stderr, file: home.logFile, component: 'launcher', rotation: logRotation(home) });
     try {
       return await runLauncher({ home, ownCli: process.argv[1]!, env: io.env, log, hostArgs: args });
     } finally {

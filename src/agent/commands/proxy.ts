@@ -16,7 +16,8 @@ const usage = `Usage:
   dmgw proxy set URL [--user NAME] [--password-stdin | --password-env VAR] [--no-proxy LIST]
       Stores the proxy (http://host:port) in the gateway home; the host, \`dmgw register\` and the workers' Azure
       Blob traffic go through it (HTTP CONNECT; databases and file shares never do). The password is kept only as
-      an EncryptedCredential for the gateway certificate. --no-proxy: hosts reached directly, as NO_PROXY writes
+      an EncryptedCredential for the gateway certificate; it is read from stdin or a variable, never from the URL
+      (a command line is visible to other users of the machine). --no-proxy: hosts reached directly, as NO_PROXY writes
       them (comma-separated: host, .domain, *, IP, CIDR, optional :port; localhost is not implied), in addition to
       NO_PROXY. A running host switches within a second; workers use it from their next job.
   dmgw proxy show [--json]

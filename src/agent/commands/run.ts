@@ -8,20 +8,23 @@ import { progressDisplay } from '../worker/progressDisplay.js';
 import { runPipeline } from '../worker/runPipeline.js';
 import type { Command } from './command.js';
 
-const usage = `Usage: dmgw run --factory DIR --pipeline NAME [--param NAME=VALUE ...] [--events ndjson] [--json] [--home DIR]
+const usage = `Usage: dmgw run --factory DIR --pipeline NAME [--param NAME=VALUE ...] [--events ndjson] [--json] [--home DIR] [--run-id ID]
 
-Runs the pipeline's activities here (Copy, Wait), in dependsOn order.
+Runs the pipeline here: Copy, SqlServerStoredProcedure, Lookup, GetMetadata, Delete and the control activities
+(ForEach, IfCondition, Switch, Until, Filter, SetVariable, AppendVariable, ExecutePipeline, Fail, Wait), as ADF does.
   --factory, -f DIR    factory folder in ADF Git layout (linkedService/, dataset/, pipeline/)
   --pipeline, -p NAME  the pipeline to run
   --param NAME=VALUE   a pipeline parameter (repeat for more)
   --events ndjson      one JSON run event per line on stdout (docs/EVENTS.md) instead of the progress display
   --json               print the run result as JSON on stdout at the end
   --home DIR           gateway home holding the certificate that decrypts EncryptedCredential (default DMGW_HOME or ~/.dmgw)
+  --run-id ID          the run's id (default: a new one); give a killed run's id to run it again: its copies into
+                       PostgreSQL or MariaDB resume from the partitions it had finished
 Exit codes: 0 succeeded, 1 failed, 2 usage, 4 cancelled (SIGINT/SIGTERM: nothing is committed).`;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a pipeline locally (copy data between stores)',
+  summary: 'run a pipeline locally (its activities, as Data Factory runs them)',
   usage,
   async run(args, io) {
     const { values } = parseArgs({
@@ -34,6 +37,7 @@ export const runCommand: Command = {
         events: { type: 'string' },
         json: { type: 'boolean' },
         home: { type: 'string' },
+        'run-id': { type: 'string' },
       },
     });
     if (!values.factory || !values.pipeline) throw new DmgwError('USAGE', 'both --factory and --pipeline are required', {}, usage.split('\n')[0]);
@@ -61,6 +65,7 @@ export const runCommand: Command = {
         home: values.home ?? io.env.DMGW_HOME,
         emit,
         signal: controller.signal,
+        runId: values['run-id'],
       });
       if (values.json) io.stdout.write(`${JSON.stringify(result, null, values.events ? 0 : 2)}\n`);
       return result.status === 'Succeeded' ? ExitCode.Ok : result.status === 'Cancelled' ? ExitCode.Cancelled : ExitCode.Failed;

@@ -1,11 +1,12 @@
 /** `dmgw start`: runs `dmgw host` in the background (detached, output to the gateway home's logs) and waits until it is up. */
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DmgwError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exitCodes.js';
 import { GatewayHome } from '../config/home.js';
+import { logRotation } from '../config/logger.js';
 import { sleep } from '../host/backoff.js';
 import { readHostState } from '../host/hostState.js';
 import { isAlive, runningHostPid } from '../host/lock.js';
@@ -22,7 +23,10 @@ export const startCommand: Command = {
     const running = runningHostPid(home);
     if (running) throw new DmgwError('HOST_RUNNING', `the host already runs (pid ${running})`, { file: home.root }, '`dmgw status` shows it; `dmgw stop` stops it');
     home.ensure(home.logsDir);
-    const out = openSync(join(home.logsDir, 'host.out'), 'a', 0o600);
+    const outFile = join(home.logsDir, 'host.out');
+    // what the launcher and the host print (their logs go to dmgw.log): capped at start, one old copy kept
+    if ((statSync(outFile, { throwIfNoEntry: false })?.size ?? 0) > logRotation(home).maxBytes) renameSync(outFile, `${outFile}.1`);
+    const out = openSync(outFile, 'a', 0o600);
     // The launcher runs the host from the newest verified version in DMGW_HOME/versions and restarts it after an update.
     const launchedAt = new Date().toISOString();
     const child = spawn(process.execPath, [process.argv[1]!, 'launch'], { env: io.env, cwd: home.root, detached: true, stdio: ['ignore', out, out] });
@@ -35,7 +39,8 @@ export const startCommand: Command = {
       await sleep(100);
     }
     const s = gatewayStatus(home);
-    write(io.stdout, values.json ? JSON.stringify(s) : `host started (pid ${child.pid}): ${s.status}${s.message ? ` (${s.message})` : ''}`);
+    // the host's pid, as `dmgw status` and the Gateway view show it (the launcher that runs it is its parent)
+    write(io.stdout, values.json ? JSON.stringify(s) : `host started (pid ${s.host.pid ?? child.pid}, launcher ${child.pid}): ${s.status}${s.message ? ` (${s.message})` : ''}`);
     return ExitCode.Ok;
   },
 };

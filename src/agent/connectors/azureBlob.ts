@@ -12,16 +12,18 @@
  */
 import type { BlobServiceClient, BlockBlobClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { createHash, randomBytes } from 'node:crypto';
-import { Writable, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import { DmgwError } from '../../common/errors.js';
+import { describeThing, type StagedThing } from '../../common/staging.js';
+import { STAGED_FOLDER } from '../../common/stagedCopy.js';
 import type { LinkedService } from '../../common/model/types.js';
-import { registerSecret } from '../../common/redact.js';
-import { secretText } from '../../common/secrets.js';
+import { blobConnection } from '../../common/stores/blobSettings.js';
 import { CHUNK_BYTES } from '../copy/rows.js';
 import { storageBlob } from '../libraries.js';
 import { blobPipeline, dataProxy } from '../proxy/dataProxy.js';
 import { BlockBuffers } from './blockBuffers.js';
-import type { FileConnector, FileLocation, FileRef, FileSelection, StagedFile } from './connector.js';
+import { staged } from './stagingJournal.js';
+import { StagingRefused, type ChildItem, type FileConnector, type FileLocation, type FileRef, type FileSelection, type ItemInfo, type KeptFile, type StagedFile } from './connector.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
 /**
@@ -45,31 +47,20 @@ export const BLOCK_BUFFERS = new BlockBuffers(BLOCK_SIZE, BLOCKS_IN_FLIGHT + 2);
  */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 } };
 
+/**
+ * The client for a linked service, made from the URL and key that blobConnection (common/stores/blobSettings.ts)
+ * reads — the same reading a credential's target comes from — on the gateway's proxy choice.
+ */
 export function blobServiceClient(ls: LinkedService): BlobServiceClient {
-  const { AnonymousCredential, BlobServiceClient } = storageBlob();
-  const tp = ls.properties.typeProperties ?? {};
-  const cs = secretText(tp.connectionString);
-  const sasUri = secretText(tp.sasUri);
+  const { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential } = storageBlob();
+  const c = blobConnection(ls);
   dataProxy(); // a proxy setting that cannot be used fails here, as itself
   try {
-    if (cs) {
-      for (const m of cs.matchAll(/(?:AccountKey|SharedAccessSignature)=([^;]+)/gi)) registerSecret(m[1]);
-      // the SDK parses the string (URL, key or SAS); the client itself is built on the gateway's proxy choice
-      const parsed = BlobServiceClient.fromConnectionString(cs);
-      return new BlobServiceClient(parsed.url, blobPipeline(parsed.url, parsed.credential, PIPELINE));
-    }
-    if (sasUri) {
-      const token = secretText(tp.sasToken);
-      registerSecret(token);
-      const url = token ? `${sasUri}${sasUri.includes('?') ? '&' : '?'}${token.replace(/^\?/, '')}` : sasUri;
-      return new BlobServiceClient(url, blobPipeline(url, new AnonymousCredential(), PIPELINE));
-    }
-    const endpoint = typeof tp.serviceEndpoint === 'string' ? tp.serviceEndpoint : undefined;
-    if (endpoint) return new BlobServiceClient(endpoint, blobPipeline(endpoint, new AnonymousCredential(), PIPELINE));
+    const credential = c.sharedKey ? new StorageSharedKeyCredential(c.sharedKey.accountName, c.sharedKey.accountKey) : new AnonymousCredential();
+    return new BlobServiceClient(c.url, blobPipeline(c.url, credential, PIPELINE));
   } catch (e) {
     throw new DmgwError('BLOB_CONNECTION', `linked service ${ls.name}: ${(e as Error).message}`, { file: ls.file, field: 'properties.typeProperties.connectionString' }, 'use DefaultEndpointsProtocol=https;AccountName=...;AccountKey=... or a sasUri');
   }
-  throw new DmgwError('BLOB_CONNECTION', `linked service ${ls.name} has no connectionString or sasUri`, { file: ls.file, field: 'properties.typeProperties' }, 'add "connectionString" (or "sasUri")');
 }
 
 export class AzureBlobConnector implements FileConnector {
@@ -77,7 +68,7 @@ export class AzureBlobConnector implements FileConnector {
   readonly linkedService: string;
   readonly service: BlobServiceClient;
 
-  constructor(ls: LinkedService) {
+  constructor(private readonly ls: LinkedService) {
     this.linkedService = ls.name;
     this.service = blobServiceClient(ls);
   }
@@ -88,6 +79,12 @@ export class AzureBlobConnector implements FileConnector {
   }
 
   async close(): Promise<void> {}
+
+  async containers(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const c of this.service.listContainers()) out.push(c.name);
+    return out.sort();
+  }
 
   private container(ref: { container?: string }): string {
     if (!ref.container) throw new DmgwError('BLOB_CONTAINER', 'the blob location names no container', { field: 'typeProperties.location.container' }, 'set location.container');
@@ -120,27 +117,147 @@ export class AzureBlobConnector implements FileConnector {
     await c.createIfNotExists({ abortSignal: signal });
     const blob = c.getBlockBlobClient(file.path);
     const stream = new BlockStager(blob, signal);
-    let state: 'open' | 'committed' | 'aborted' = 'open';
+    const gone = staged(this.ls, { kind: 'blob-blocks', container: c.containerName, path: file.path, blockPrefix: stream.attempt });
+    let state: 'open' | 'committed' | 'aborted' | 'kept' = 'open';
     return {
       ref: file,
       stream,
       commit: async () => {
-        if (state !== 'open') throw new Error(`staged blob ${file.path} is ${state}`);
-        await blob.commitBlockList(stream.blockIds, { abortSignal: signal });
+        if (state !== 'open' && state !== 'kept') throw new Error(`staged blob ${file.path} is ${state}`);
+        await blob.commitBlockList(stream.blockIds, { abortSignal: signal }).catch((e: unknown) => {
+          throw refusal(e, c.containerName, file.path) ?? e;
+        });
         state = 'committed';
+        gone();
       },
       abort: async () => {
         if (state !== 'open') return;
         state = 'aborted';
         if (!stream.destroyed) stream.destroy();
         await stream.settled();
-        if (stream.blockIds.length) await discardUncommittedBlocks(blob);
+        // blocks it could not throw away stay in the journal: the host's cleanup tries again if the worker dies
+        if (!stream.blockIds.length || (await discardUncommittedBlocks(blob).then(() => true, () => false))) gone();
+      },
+      keep: async () => {
+        if (state !== 'open') throw new Error(`staged blob ${file.path} is ${state}`);
+        await stream.settled();
+        // the uncommitted blocks stay for a later attempt (the service keeps them a week): the host forgets them
+        state = 'kept';
+        gone();
+        return { ref: file, token: `${stream.attempt}:${stream.blockIds.length}`, bytes: stream.bytes };
+      },
+      discard: async () => {
+        if (state === 'committed' || state === 'aborted') return;
+        state = 'aborted';
+        if (!stream.destroyed) stream.destroy();
+        await stream.settled();
+        await discardUncommittedBlocks(blob).catch(() => undefined);
+        gone();
       },
     };
   }
 
+  /** Blocks an earlier attempt staged and kept (`keep`): every one of them still uncommitted, of the bytes it had. */
+  async resumeStaged(kept: KeptFile, signal: AbortSignal): Promise<StagedFile | undefined> {
+    const m = /^([0-9a-f]{12}):(\d{1,6})$/.exec(kept.token);
+    if (!m) return undefined;
+    const ids = Array.from({ length: Number(m[2]) }, (_, i) => Buffer.from(`${m[1]}-${String(i).padStart(6, '0')}`).toString('base64'));
+    const c = this.service.getContainerClient(this.container(kept.ref));
+    const blob = c.getBlockBlobClient(kept.ref.path);
+    const list = await blob.getBlockList('uncommitted', { abortSignal: signal }).catch((e: { statusCode?: number }) => {
+      if (e.statusCode === 404) return undefined;
+      throw e;
+    });
+    const sizes = new Map((list?.uncommittedBlocks ?? []).map((b) => [b.name ?? '', b.size]));
+    if (!ids.every((id) => sizes.has(id)) || ids.reduce((n, id) => n + (sizes.get(id) ?? 0), 0) !== kept.bytes) return undefined;
+    let state: 'kept' | 'committed' | 'aborted' = 'kept';
+    return {
+      ref: kept.ref,
+      stream: new PassThrough().end(),
+      commit: async () => {
+        if (state !== 'kept') throw new Error(`staged blob ${kept.ref.path} is ${state}`);
+        await blob.commitBlockList(ids, { abortSignal: signal }).catch((e: unknown) => {
+          throw refusal(e, c.containerName, kept.ref.path) ?? e;
+        });
+        state = 'committed';
+      },
+      abort: async () => undefined,
+      discard: async () => {
+        if (state !== 'kept') return;
+        state = 'aborted';
+        await discardUncommittedBlocks(blob).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Blocks a killed worker staged for a blob and never committed: thrown away when any of them is still there. */
+  async removeLeftover(thing: StagedThing): Promise<string | undefined> {
+    if (thing.kind === 'staged-copy') return this.removeStagedCopy(thing.container, thing.folder);
+    if (thing.kind !== 'blob-blocks') return undefined;
+    const blob = this.service.getContainerClient(thing.container).getBlockBlobClient(thing.path);
+    const list = await blob.getBlockList('uncommitted').catch((e: { statusCode?: number }) => {
+      if (e.statusCode === 404) return undefined;
+      throw e;
+    });
+    const ours = (list?.uncommittedBlocks ?? []).filter((b) => Buffer.from(b.name ?? '', 'base64').toString('latin1').startsWith(`${thing.blockPrefix}-`));
+    if (!ours.length) return undefined;
+    await discardUncommittedBlocks(blob);
+    return `${ours.length} ${describeThing(thing)}`;
+  }
+
+  /** A staged copy's folder a killed worker left (copy/stagedCopy.ts): its blobs, only in a folder of that naming. */
+  private async removeStagedCopy(container: string, folder: string): Promise<string | undefined> {
+    if (!STAGED_FOLDER.test(folder)) throw new Error(`"${folder}" is not the folder of a dmgw staged copy`);
+    const c = this.service.getContainerClient(container);
+    let n = 0;
+    for await (const b of c.listBlobsFlat({ prefix: `${folder}/` })) {
+      await c.getBlobClient(b.name).deleteIfExists();
+      n++;
+    }
+    return n ? `${n} ${describeThing({ kind: 'staged-copy', container, folder })}` : undefined;
+  }
+
   async remove(file: FileRef): Promise<void> {
     await this.service.getContainerClient(this.container(file)).getBlobClient(file.path).deleteIfExists();
+  }
+
+  /**
+   * A blob (location with fileName), a virtual folder (a prefix some blob has: no times, as in ADF) or the
+   * container itself (no folderPath).
+   */
+  async stat(location: FileLocation): Promise<ItemInfo | undefined> {
+    const container = this.container(location);
+    const c = this.service.getContainerClient(container);
+    const iso = (d: Date | undefined) => d && d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const notFound = (e: unknown) => {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    };
+    if (location.fileName) {
+      const path = joinPath(location.folderPath, location.fileName);
+      const p = await c.getBlobClient(path).getProperties().catch(notFound);
+      if (!p) return undefined;
+      return { itemType: 'File', itemName: location.fileName.split('/').pop()!, size: p.contentLength ?? 0, lastModified: iso(p.lastModified), ...(p.contentMD5 ? { contentMD5: Buffer.from(p.contentMD5).toString('base64') } : {}) };
+    }
+    const folder = joinPath(location.folderPath);
+    if (!folder) {
+      const p = await c.getProperties().catch(notFound);
+      return p && { itemType: 'Folder', itemName: container, lastModified: iso(p.lastModified) };
+    }
+    const first = await c.listBlobsFlat({ prefix: `${folder}/` }).byPage({ maxPageSize: 1 }).next().catch(notFound);
+    const any = first && !first.done && first.value.segment.blobItems.length > 0;
+    return any ? { itemType: 'Folder', itemName: folder.split('/').pop()! } : undefined;
+  }
+
+  async children(location: FileLocation): Promise<ChildItem[]> {
+    const c = this.service.getContainerClient(this.container(location));
+    const folder = joinPath(location.folderPath, location.fileName);
+    const out: ChildItem[] = [];
+    for await (const item of c.listBlobsByHierarchy('/', { prefix: folder ? `${folder}/` : '' })) {
+      const name = item.name.replace(/\/$/, '').split('/').pop()!;
+      out.push({ name, type: item.kind === 'prefix' ? 'Folder' : 'File' });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }
 
@@ -151,12 +268,14 @@ export class AzureBlobConnector implements FileConnector {
  */
 class BlockStager extends Writable {
   readonly blockIds: string[] = [];
+  /** bytes of the blocks staged so far */
+  bytes = 0;
   private buf: Buffer | undefined;
   private pos = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: Error | undefined;
-  /** same length for every id of a blob (a service rule); unique per attempt */
-  private readonly attempt = randomBytes(6).toString('hex');
+  /** starts every block id of this writer; same length for every id of a blob (a service rule); unique per attempt */
+  readonly attempt = randomBytes(6).toString('hex');
 
   constructor(
     private readonly blob: BlockBlobClient,
@@ -226,6 +345,7 @@ class BlockStager extends Writable {
     const body = buf.subarray(0, this.pos);
     const id = Buffer.from(`${this.attempt}-${String(this.blockIds.length).padStart(6, '0')}`).toString('base64');
     this.blockIds.push(id);
+    this.bytes += body.length;
     this.buf = undefined;
     this.pos = 0;
     const p: Promise<void> = this.blob
@@ -233,7 +353,7 @@ class BlockStager extends Writable {
       .then(
         () => undefined,
         (e: Error) => {
-          this.failure ??= e;
+          this.failure ??= refusal(e, this.blob.containerName, this.blob.name) ?? e;
         },
       )
       .finally(() => {
@@ -242,6 +362,18 @@ class BlockStager extends Writable {
       });
     this.inFlight.add(p);
   }
+}
+
+/**
+ * The two refusals a new staging fixes (rclone's checkForInvalidBlockOrBlob does the same): Put Block refused with
+ * `InvalidBlobOrBlock` — the blob has uncommitted blocks of another writer whose ids have another length, which the
+ * service does not mix — and Put Block List refused with `InvalidBlockList` (or `InvalidBlobOrBlock`) — blocks it
+ * names are gone, because another writer committed the blob, which discards every uncommitted block.
+ */
+function refusal(e: unknown, container: string, path: string): StagingRefused | undefined {
+  const code = (e as { code?: unknown; statusCode?: unknown }).code;
+  if ((e as { statusCode?: unknown }).statusCode !== 400 || (code !== 'InvalidBlobOrBlock' && code !== 'InvalidBlockList')) return undefined;
+  return new StagingRefused(`blob ${container}/${path}`, code);
 }
 
 /** MD5 is refused by a Node in FIPS mode: blocks then go without it, as the SDK's own uploads do (no check in transit). */
@@ -259,36 +391,32 @@ function contentMd5(body: Buffer): Buffer | undefined {
 }
 
 /**
- * Throws away the blocks a cancelled or failed attempt staged, so that nothing of it stays in the account
+ * Throws away the blocks a cancelled, failed or killed attempt staged, so that nothing of it stays in the account
  * (the service would otherwise keep uncommitted blocks for a week). Put Block List discards every uncommitted
  * block it does not name: a blob that had no committed version gets an empty commit and is then deleted; an
- * existing block blob gets its current committed list re-committed (with its headers and metadata), so it stays
- * as it was.
- * Best effort on a fresh request (the run's own signal is already aborted); failures are left to the service's
- * garbage collection.
+ * existing block blob gets its current committed list re-committed (with its headers, metadata and access tier),
+ * so it stays as it was. On fresh requests (the run's own signal is already aborted); a failure is thrown — left
+ * alone, uncommitted blocks expire by themselves after a week.
  */
 async function discardUncommittedBlocks(blob: BlockBlobClient): Promise<void> {
-  try {
-    // getProperties sees only a committed blob: staged blocks alone do not make one
-    const p = await blob.getProperties().catch((e: { statusCode?: number }) => {
-      if (e.statusCode === 404) return undefined;
-      throw e;
+  // getProperties sees only a committed blob: staged blocks alone do not make one
+  const p = await blob.getProperties().catch((e: { statusCode?: number }) => {
+    if (e.statusCode === 404) return undefined;
+    throw e;
+  });
+  if (!p) {
+    await blob.commitBlockList([]);
+    await blob.deleteIfExists();
+    return;
+  }
+  const committed = ((await blob.getBlockList('committed')).committedBlocks ?? []).map((b) => b.name ?? '');
+  // A blob written in one Put Blob has no block list to re-commit: it is left exactly as it was, and the
+  // staged blocks to the service's garbage collection.
+  if (committed.length) {
+    await blob.commitBlockList(committed, {
+      blobHTTPHeaders: { blobContentType: p.contentType, blobContentEncoding: p.contentEncoding, blobContentLanguage: p.contentLanguage, blobContentDisposition: p.contentDisposition, blobCacheControl: p.cacheControl, blobContentMD5: p.contentMD5 },
+      metadata: p.metadata,
+      ...(p.accessTier && !p.accessTierInferred ? { tier: p.accessTier } : {}),
     });
-    if (!p) {
-      await blob.commitBlockList([]);
-      await blob.deleteIfExists();
-      return;
-    }
-    const committed = ((await blob.getBlockList('committed')).committedBlocks ?? []).map((b) => b.name ?? '');
-    // A blob written in one Put Blob has no block list to re-commit: it is left exactly as it was, and the
-    // staged blocks to the service's garbage collection.
-    if (committed.length) {
-      await blob.commitBlockList(committed, {
-        blobHTTPHeaders: { blobContentType: p.contentType, blobContentEncoding: p.contentEncoding, blobContentLanguage: p.contentLanguage, blobContentDisposition: p.contentDisposition, blobCacheControl: p.cacheControl, blobContentMD5: p.contentMD5 },
-        metadata: p.metadata,
-      });
-    }
-  } catch {
-    // left to the service: uncommitted blocks expire by themselves
   }
 }

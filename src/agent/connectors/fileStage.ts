@@ -8,7 +8,7 @@
  *   file of a live writer is never touched, whatever its age.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,19 @@ const OWNED = /\.([0-9a-f]{6})-(\d+)\.[0-9a-f]+\.dmgw-tmp$/;
 export function tempName(base: string): string {
   return `.${base}.${HOST}-${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
 }
+
+/**
+ * A resumable copy's finished partition file (copy/resume.ts), kept for a later attempt: `.<name>.kept-<random>.dmgw-tmp`.
+ * Of no live writer's form, so the sweep below removes it only once nobody came back for it in STALE_FOREIGN_MS.
+ */
+export function keptName(base: string): string {
+  return `.${base}.kept-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+}
+
+export const isKeptName = (name: string): boolean => name.startsWith('.') && !/[\\/]/.test(name) && /\.kept-[0-9a-f]{12}\.dmgw-tmp$/.test(name);
+
+/** Whether `name` is a temp file name this module makes (`tempName`). */
+export const isTempName = (name: string): boolean => name.startsWith('.') && !/[\\/]/.test(name) && OWNED.test(name);
 
 function alive(pid: number): boolean {
   try {
@@ -51,7 +64,7 @@ export async function removeStaleTemps(dir: string, before: number): Promise<str
   const removed: string[] = [];
   for (const n of names) {
     const p = join(dir, n);
-    const s = await stat(p).catch(() => undefined);
+    const s = await lstat(p).catch(() => undefined);
     if (!s?.isFile() || s.mtimeMs >= before || !writerGone(n, s.mtimeMs)) continue;
     await rm(p, { force: true });
     removed.push(p);

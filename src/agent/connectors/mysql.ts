@@ -8,15 +8,21 @@
  *   then ONE transaction moves the rows into the target.
  * Sessions use time_zone +00:00 (TIMESTAMP values come out in UTC) and utf8mb4 (4-byte characters survive).
  */
+import { findMySqlMark } from './mysqlCommitLog.js';
+import { describeThing, type StagedThing } from '../../common/staging.js';
+import { staged } from './stagingJournal.js';
+import type { CommitRecord } from '../copy/commitMark.js';
 import type { Connection, FieldPacket } from 'mysql2';
 import type { LinkedService } from '../../common/model/types.js';
 import type { Column, RowBatch } from '../copy/rows.js';
 import { mysql2 } from '../libraries.js';
-import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
+import { csvBytesSupported, streamCsvBytes } from './mysqlCsv.js';
+import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
+import { tableEntries, tablesSql } from './catalogSql.js';
 import { run, streamQuery } from './mysqlQuery.js';
-import { openMySqlSink, type MySqlSessions } from './mysqlSink.js';
-import { mysqlSettings, type MySqlSettings } from './mysqlSettings.js';
-import { quoteIdent, rangeSql, sourceSql } from './mysqlSql.js';
+import { dropLeftoverMySqlStage, dropMySqlParts, openMySqlSink, type MySqlSessions } from './mysqlSink.js';
+import { mysqlSettings, type MySqlSettings } from '../../common/stores/mysqlSettings.js';
+import { bare, quoteIdent, rangeSql, sourceSql } from './mysqlSql.js';
 import { columnOf, readValues, type MySqlColumn } from './mysqlTypes.js';
 import { rowEstimate, withSession } from './sqlSession.js';
 import { partitionColumn } from './sqlText.js';
@@ -28,8 +34,10 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
   readonly linkedService: string;
   readonly settings: MySqlSettings;
   private readonly open = new Set<Connection>();
+  /** stages of a sink's target made before this whose lock is free are a killed run's leftovers (mysqlSink.ts) */
+  private readonly started = Date.now();
 
-  constructor(ls: LinkedService) {
+  constructor(private readonly ls: LinkedService) {
     this.linkedService = ls.name;
     this.settings = mysqlSettings(ls);
   }
@@ -63,6 +71,16 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
 
   async test(): Promise<void> {
     await this.withConnection((c) => run(c, 'SELECT 1'));
+  }
+
+  /** A MySQL table is named by `tableName` alone, in the connected database: that database is the one schema. */
+  async schemas(): Promise<string[]> {
+    const r = await this.withConnection((c) => run(c, 'SELECT DATABASE()'));
+    return r.rows.map((row) => row[0]).filter((d): d is string => typeof d === 'string' && !!d);
+  }
+
+  async tables(schema: string): Promise<TableEntry[]> {
+    return tableEntries((await this.withConnection((c) => run(c, tablesSql('?'), [schema]))).rows);
   }
 
   async close(): Promise<void> {
@@ -109,7 +127,44 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
     }
   }
 
+  /**
+   * A DelimitedText (UTF-8) sink's CSV, or COPY text of the engine's values for a table sink that loads it (PostgreSQL),
+   * written from the rows' own bytes (mysqlCsv.ts); undefined for a CSV it cannot write.
+   */
+  async readBytes(source: TableSource, range: RangePartition | undefined, form: ByteForm, signal: AbortSignal): Promise<ByteRead | undefined> {
+    if (form.kind === 'csv' && !csvBytesSupported(form.options)) return undefined;
+    const conn = await this.connect();
+    return streamCsvBytes(conn, rangeSql(sourceSql(source), range), form, (f) => this.columnsOf(f), signal, (broken) => this.release(conn, broken));
+  }
+
   openSink(target: TableName, columns: string[]): Promise<TableSink> {
-    return openMySqlSink(this, target, columns);
+    return openMySqlSink(this, target, columns, this.started);
+  }
+
+  /** Tells the host's staging journal about `thing` before it exists (common/staging.ts); returns "it is gone". */
+  announce(thing: StagedThing): () => void {
+    return staged(this.ls, thing);
+  }
+
+  /** A stage a killed worker left (its journal named it): dropped once no statement of the dead worker holds it. */
+  async removeLeftover(thing: StagedThing): Promise<string | undefined> {
+    if (thing.kind === 'resume-part') {
+      // kept for resume until its job ended for good (common/staging.ts); only a name of a part's form is dropped
+      const there = await this.withConnection((c) => run(c, 'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [thing.schema ? bare(thing.schema) : null, thing.part]));
+      await dropMySqlParts(this, { schema: thing.schema, table: thing.table }, [thing.part]);
+      // announced at plan time, a part of a partition not yet reached was never made
+      return Number(there.rows[0]?.[0]) ? describeThing(thing) : undefined;
+    }
+    if (thing.kind !== 'table-stage') return undefined;
+    return (await this.withConnection((c) => dropLeftoverMySqlStage(c, thing.schema, thing.table))) ? describeThing(thing) : undefined;
+  }
+
+  /** The commit marker of `key` beside `target` (copy/commitMark.ts), or undefined. */
+  committedCopy(target: TableName, key: string): Promise<CommitRecord | undefined> {
+    return this.withConnection((c) => findMySqlMark(c, target, key));
+  }
+
+  dropParts(target: TableName, names: string[]): Promise<void> {
+    return dropMySqlParts(this, target, names);
   }
 }

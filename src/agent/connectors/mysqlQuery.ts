@@ -34,5 +34,13 @@ export async function* streamQuery(conn: Connection, sql: string, signal: AbortS
   q.on('result', (row: unknown) => rows.push(row as unknown[]));
   q.on('error', (e: Error) => rows.fail(e));
   q.on('end', () => rows.end());
-  for await (const batch of rows.batches(signal)) yield { fields, rows: batch };
+  // a connection lost mid-read ("Connection lost: The server closed the connection") is told to the connection only,
+  // not to a streaming query: without this the read waited for rows that never came
+  const lost = (e: Error) => rows.fail(e);
+  conn.on('error', lost);
+  try {
+    for await (const batch of rows.batches(signal)) yield { fields, rows: batch };
+  } finally {
+    conn.off('error', lost);
+  }
 }

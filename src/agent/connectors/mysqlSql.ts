@@ -4,7 +4,7 @@ import { toMySqlDateTime } from './mysqlTypes.js';
 import { qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
 
 /** A name as written in a dataset may keep its backticks (`db`.`t`); they are not part of the name. */
-const bare = (s: string): string => (/^`.*`$/s.test(s) ? s.slice(1, -1).replace(/``/g, '`') : s);
+export const bare = (s: string): string => (/^`.*`$/s.test(s) ? s.slice(1, -1).replace(/``/g, '`') : s);
 
 export const quoteIdent = (s: string): string => `\`${bare(s).replace(/`/g, '``')}\``;
 

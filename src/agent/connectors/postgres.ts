@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DmgwError } from '../../common/errors.js';
+import { isTransient } from '../copy/retry.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { ChunkedFormatter } from '../copy/textChunks.js';
 import { BATCH_CHARS, BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } from '../copy/rows.js';
@@ -21,10 +22,18 @@ import type { DelimitedTextOptions } from '../formats/delimitedText.js';
 import { formatPgText, PgTextParser } from '../formats/pgText.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import { callPostgresWriter } from './postgresWriter.js';
-import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
+import { keyProblem, upsertKeys, type Upsert } from './upsert.js';
+import { keyCheckSql, postgresUpsertSql } from './upsertSql.js';
+import type { Bounds, ByteForm, ByteRead, PartStore, RangePartition, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
+import { SCHEMAS_SQL, tableEntries, tablesSql, userSchemas } from './catalogSql.js';
 import { isPartitionSlice, partitionSlices, type PgPartitionSlice } from './postgresPartitions.js';
-import { postgresConfig } from './postgresSettings.js';
-import { createStage, dropStaleStages, targetSchema } from './postgresStage.js';
+import { postgresConfig } from '../../common/stores/postgresSettings.js';
+import { describeThing, type StagedThing } from '../../common/staging.js';
+import { createStage, dropLeftoverStage, dropStaleParts, dropStaleStages, stageName, targetSchema, targetTag } from './postgresStage.js';
+import { isPartName, PART_MAX_AGE_MS } from './resumeParts.js';
+import { staged } from './stagingJournal.js';
+import { ensurePgCommitLog, findPgMark, writePgMark } from './postgresCommitLog.js';
+import type { CommitMark, CommitRecord } from '../copy/commitMark.js';
 import { rowEstimate, withSession } from './sqlSession.js';
 import { partitionColumn, qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
 
@@ -137,9 +146,21 @@ export class PostgresConnector implements TableConnector {
   /** stages of a sink's target made before this are a killed run's leftovers (postgresStage.ts) */
   private readonly started = Date.now();
 
-  constructor(ls: LinkedService) {
+  constructor(private readonly ls: LinkedService) {
     this.linkedService = ls.name;
     this.config = postgresConfig(ls);
+  }
+
+  async removeLeftover(thing: StagedThing): Promise<string | undefined> {
+    if (thing.kind === 'resume-part') {
+      // kept for resume until its job ended for good (common/staging.ts); only a name of a part's form is dropped
+      const there = await this.withClient(async (c) => (await c.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [await targetSchema(c, { schema: thing.schema, table: thing.table }), thing.part])).rowCount);
+      await this.dropParts({ schema: thing.schema, table: thing.table }, [thing.part]);
+      // announced at plan time, a part of a partition not yet reached was never made
+      return there ? describeThing(thing) : undefined;
+    }
+    if (thing.kind !== 'table-stage') return undefined;
+    return this.withClient(async (c) => ((await dropLeftoverStage(c, thing.schema, thing.table)) ? describeThing(thing) : undefined));
   }
 
   /** A new session (one per partition), with our session settings. */
@@ -172,6 +193,32 @@ export class PostgresConnector implements TableConnector {
 
   async test(): Promise<void> {
     await this.withClient((c) => c.query('SELECT 1'));
+  }
+
+  async schemas(): Promise<string[]> {
+    return userSchemas((await this.withClient((c) => c.query({ text: SCHEMAS_SQL, rowMode: 'array' }))).rows.map((r: unknown[]) => r[0]));
+  }
+
+  async tables(schema: string): Promise<TableEntry[]> {
+    return tableEntries((await this.withClient((c) => c.query({ text: tablesSql('$1'), values: [schema], rowMode: 'array' }))).rows);
+  }
+
+  /** One statement (or several, without parameters) on a session of its own. */
+  run(sql: string): Promise<pg.QueryResult> {
+    return this.withClient((c) => c.query(sql));
+  }
+
+  /** The commit marker of `key` beside `target` (copy/commitMark.ts), or undefined. */
+  committedCopy(target: TableName, key: string): Promise<CommitRecord | undefined> {
+    return this.withClient(async (c) => findPgMark(c, await targetSchema(c, target), key));
+  }
+
+  async dropParts(target: TableName, names: string[]): Promise<void> {
+    const schema = await this.withClient((c) => targetSchema(c, target));
+    for (const name of names) {
+      if (!isPartName(name)) throw new Error(`"${name}" is not the name of a dmgw resume part`);
+      await this.run(`DROP TABLE IF EXISTS ${qualified({ schema, table: name })}`);
+    }
   }
 
   async close(): Promise<void> {
@@ -269,6 +316,8 @@ export class PostgresConnector implements TableConnector {
       try {
         return columnsOf((await c.query(`SELECT * FROM ${qualified(target)} LIMIT 0`)).fields);
       } catch (e) {
+        // a connection lost while reading the columns: the partition's retry opens the sink again
+        if (isTransient(e)) throw e;
         throw new DmgwError('SINK_TABLE', `cannot read the sink table ${qualified(target)}: ${(e as Error).message}`, { field: 'outputs[0]' }, 'create the table first, or fix the dataset schema/table');
       }
     });
@@ -282,9 +331,13 @@ export class PostgresConnector implements TableConnector {
     const guard = await this.connect();
     try {
       const schema = await targetSchema(guard, target);
-      const removedStale = await dropStaleStages(guard, schema, target.table, this.started);
-      const stage = await createStage(guard, schema, target.table, colList);
-      return new PostgresTableSink(this, target, stage, loaded, colList, guard, removedStale);
+      const removedStale = [...(await dropStaleStages(guard, schema, target.table, this.started)), ...(await dropStaleParts(guard, schema, target.table, this.started - PART_MAX_AGE_MS))];
+      const now = Date.now();
+      const name = stageName(targetTag(schema, target.table), now);
+      // the host hears of it before it exists: a worker killed from here on leaves it to the host's cleanup
+      const gone = staged(this.ls, { kind: 'table-stage', schema, table: name });
+      const stage = await createStage(guard, schema, target.table, colList, now, name);
+      return new PostgresTableSink(this, target, stage, loaded, all, colList, guard, removedStale, gone);
     } catch (e) {
       this.release(guard, true);
       throw e;
@@ -300,16 +353,20 @@ class PostgresTableSink implements TableSink {
     private readonly target: TableName,
     private readonly stage: TableName,
     readonly columns: Column[],
+    /** every column of the target (for the upsert keys' messages) */
+    private readonly all: Column[],
     private readonly colList: string,
     private readonly guard: pg.Client,
     readonly removedStale: string[],
+    /** tells the host's staging journal the stage is gone */
+    private readonly gone: () => void,
   ) {}
 
-  private async copyIn(options: string, feed: (stream: import('node:stream').Writable) => Promise<void>, signal: AbortSignal): Promise<number> {
+  private async copyIn(table: TableName, options: string, feed: (stream: import('node:stream').Writable) => Promise<void>, signal: AbortSignal): Promise<number> {
     const client = await this.pgc.connect();
     let broken = true;
     try {
-      const stream = quiet(client.query(copyFrom(`COPY ${qualified(this.stage)} (${this.colList}) FROM STDIN${options ? ` WITH (${options})` : ''}`)));
+      const stream = quiet(client.query(copyFrom(`COPY ${qualified(table)} (${this.colList}) FROM STDIN${options ? ` WITH (${options})` : ''}`)));
       const onAbort = () => stream.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -325,8 +382,8 @@ class PostgresTableSink implements TableSink {
     }
   }
 
-  loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal): Promise<number> {
-    return this.copyIn('', async (stream) => {
+  loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal, into: TableName = this.stage): Promise<number> {
+    return this.copyIn(into, '', async (stream) => {
       await pipeline(async function* () {
         const text = new ChunkedFormatter(formatPgText);
         for await (const batch of rows) for (const t of text.pieces(batch)) yield Buffer.from(t, 'utf8');
@@ -334,33 +391,95 @@ class PostgresTableSink implements TableSink {
     }, signal);
   }
 
-  loadBytes(bytes: import('node:stream').Readable, form: ByteForm, signal: AbortSignal): Promise<number> | undefined {
+  loadBytes(bytes: import('node:stream').Readable, form: ByteForm, signal: AbortSignal, into: TableName = this.stage): Promise<number> | undefined {
     const options = form.kind === 'csv' ? copyCsvOptions(form.options) : '';
     if (options === undefined) return undefined;
-    return this.copyIn(options, (stream) => pipeline(bytes, stream), signal);
+    return this.copyIn(into, options, (stream) => pipeline(bytes, stream), signal);
+  }
+
+  /**
+   * Resume parts (copy/resume.ts): UNLOGGED tables beside the stage, each loaded by one COPY, moved into the stage at
+   * the end. A server crash empties an UNLOGGED table: the journal's row count then differs and the part is loaded again.
+   */
+  get parts(): PartStore {
+    return (this.partStore ??= this.makeParts());
+  }
+
+  private partStore?: PartStore;
+
+  private makeParts(): PartStore {
+    return {
+      tag: targetTag(this.stage.schema!, this.target.table),
+      open: async (name) => {
+        const part = { schema: this.stage.schema, table: name };
+        await this.pgc.run(`DROP TABLE IF EXISTS ${qualified(part)}; CREATE UNLOGGED TABLE ${qualified(part)} AS SELECT ${this.colList} FROM ${qualified(this.target)} WITH NO DATA`);
+        return { loadRows: (rows, signal) => this.loadRows(rows, signal, part), loadBytes: (bytes, form, signal) => this.loadBytes(bytes, form, signal, part) };
+      },
+      rows: async (name) => {
+        const part = qualified({ schema: this.stage.schema, table: name });
+        const there = await this.pgc.run(`SELECT to_regclass(${quoteLiteral(part)}) IS NOT NULL AS there`);
+        if (!(there.rows[0] as { there: boolean }).there) return undefined;
+        return Number((await this.pgc.run(`SELECT count(*)::text AS n FROM ${part}`)).rows[0]!.n);
+      },
+      // on a session of its own, whole or not at all, so the copy can try it again: the guard session may be the one a
+      // network fault cut (it only holds the stage's advisory lock), and a retry must not add a part twice
+      adopt: (names) =>
+        this.pgc.run(
+          ['BEGIN', `DELETE FROM ${qualified(this.stage)}`, ...names.map((name) => `INSERT INTO ${qualified(this.stage)} (${this.colList}) SELECT ${this.colList} FROM ${qualified({ schema: this.stage.schema, table: name })}`), 'COMMIT'].join('; '),
+        ).then(() => undefined),
+      drop: (names) => this.pgc.dropParts({ schema: this.stage.schema, table: this.target.table }, names),
+    };
   }
 
   async *readBack(signal: AbortSignal): AsyncIterable<RowBatch> {
     yield* this.pgc.readRows({ query: `SELECT ${this.colList} FROM ${qualified(this.stage)}` }, undefined, signal);
   }
 
-  async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
+  async commit(preCopyScript?: string, writer?: WriterProcedure, upsert?: Upsert, mark?: CommitMark): Promise<number> {
+    const keys = upsert ? upsertKeys(upsert, this.columns, this.all, qualified(this.target)) : undefined;
     const client = await this.pgc.connect();
     let broken = true;
     try {
+      if (mark) await ensurePgCommitLog(client, this.stage.schema!);
       await client.query('BEGIN');
       if (preCopyScript?.trim()) await client.query(preCopyScript);
-      const n = writer ? await callPostgresWriter(client, qualified(this.stage), writer) : (await client.query(`INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`)).rowCount;
+      const n = writer
+        ? await callPostgresWriter(client, qualified(this.stage), writer)
+        : keys
+          ? await this.upsert(client, keys)
+          : (await client.query(`INSERT INTO ${qualified(this.target)} (${this.colList}) SELECT ${this.colList} FROM ${qualified(this.stage)}`)).rowCount;
+      // the stage goes with the rows, in the same transaction: a worker killed or a guard session lost after the
+      // COMMIT leaves no stage behind, and a DROP failing after it cannot fail (and so retry) a committed copy
+      await client.query(`DROP TABLE ${qualified(this.stage)}`);
+      // the marker commits with the rows or not at all: a new attempt of this copy finds it and does not copy again
+      if (mark) await writePgMark(client, this.stage.schema!, mark, n ?? 0);
       await client.query('COMMIT');
       broken = false;
+      this.dropped = true;
+      this.gone();
       return n ?? 0;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
       this.pgc.release(client, broken);
-      await this.abort();
+      // committed: ending the guard session releases the stage's advisory lock; else the stage is dropped now
+      if (this.dropped) this.pgc.release(this.guard);
+      else await this.abort();
     }
+  }
+
+  /** Merges the stage into the target by `keys` (upsertSql.ts), in the caller's transaction; returns the rows merged. */
+  private async upsert(client: pg.Client, keys: Column[]): Promise<number> {
+    const u = { quoteIdent, target: qualified(this.target), stage: qualified(this.stage), cols: this.columns.map((c) => c.name), keys: keys.map((k) => k.name) };
+    const [nulls, twice] = keyCheckSql(u, u.stage, 'limit');
+    for (const [kind, sql] of [['null', nulls], ['duplicate', twice]] as const) {
+      const r = await client.query({ text: sql, rowMode: 'array' });
+      if (r.rows.length) throw keyProblem(kind, keys, (r.rows[0] as unknown[]).map((v) => (v === null ? null : String(v))), u.target);
+    }
+    for (const sql of postgresUpsertSql(u)) await client.query(sql);
+    const r = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${u.stage}`);
+    return Number(r.rows[0]?.n ?? 0);
   }
 
   async abort(): Promise<void> {
@@ -368,6 +487,7 @@ class PostgresTableSink implements TableSink {
     try {
       await this.guard.query(`DROP TABLE IF EXISTS ${qualified(this.stage)}`);
       this.dropped = true;
+      this.gone();
     } finally {
       // ending the session releases the stage's lock; a stage we could not drop is left to the next run
       this.pgc.release(this.guard, !this.dropped);

@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { TableName } from './connector.js';
+import { partCreated } from './resumeParts.js';
 
 const PREFIX = 'dmgw_stage_';
 
@@ -65,10 +66,9 @@ export async function dropStaleStages(session: pg.Client, schema: string, table:
 
 /**
  * Creates the stage of `schema.table` with `columnList` on `guard`, which keeps its lock: `guard` must stay open
- * until the stage is dropped.
+ * until the stage is dropped. `name` may be chosen first (to announce it before it exists).
  */
-export async function createStage(guard: pg.Client, schema: string, table: string, columnList: string, now = Date.now()): Promise<TableName> {
-  const name = stageName(targetTag(schema, table), now);
+export async function createStage(guard: pg.Client, schema: string, table: string, columnList: string, now = Date.now(), name = stageName(targetTag(schema, table), now)): Promise<TableName> {
   await guard.query(LOCK, [name]);
   const stage = { schema, table: name };
   const q = `${quote(schema)}.${quote(name)}`;
@@ -76,4 +76,60 @@ export async function createStage(guard: pg.Client, schema: string, table: strin
   const note = `dmgw staging for ${schema}.${table}, created ${new Date(now).toISOString()}; dropped when its copy commits or fails, or by the next copy into that table once no session holds it`;
   await guard.query(`COMMENT ON TABLE ${q} IS E'${note.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
   return stage;
+}
+
+/**
+ * Drops the resume parts of `schema.table` (`dmgw_part_<target>_<created>_<key>_<n>`) made before `before` (ms): a
+ * copy's retry comes within minutes or hours, so a day-old part belongs to a run that will not come back.
+ */
+export async function dropStaleParts(session: pg.Client, schema: string, table: string, before: number): Promise<string[]> {
+  const tag = targetTag(schema, table);
+  const r = await session.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE $2`,
+    [schema, `dmgw\\_part\\_${tag}\\_%`],
+  );
+  const dropped: string[] = [];
+  for (const { relname } of r.rows) {
+    const created = partCreated(relname, tag);
+    if (created === undefined || created >= before) continue;
+    await session.query(`DROP TABLE IF EXISTS ${quote(schema)}.${quote(relname)}`);
+    dropped.push(`${schema}.${relname}`);
+  }
+  return dropped;
+}
+
+const STAGE = new RegExp(`^${PREFIX}[0-9a-f]{8}_[0-9a-z]+_[0-9a-f]+$`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Drops stage `name` that a killed worker left (its staging journal named it: common/staging.ts) as soon as no session
+ * holds it; true when it was there. PostgreSQL ends a killed client's sessions once it notices the dropped connection:
+ * an idle one at once, one inside a statement (a commit waiting for a lock) when that statement ends — so both the
+ * stage's lock and the DROP are tried again until `waitMs` has passed.
+ */
+export async function dropLeftoverStage(session: pg.Client, schema: string, name: string, waitMs = 20_000): Promise<boolean> {
+  if (!STAGE.test(name)) throw new Error(`"${name}" is not the name of a dmgw staging table`);
+  const deadline = Date.now() + waitMs;
+  const retry = async (what: string) => {
+    if (Date.now() > deadline) throw new Error(`${schema}.${name} is still ${what} after ${Math.round(waitMs / 1000)} s`);
+    await sleep(250);
+  };
+  await session.query("SET lock_timeout = '1s'");
+  while (!(await session.query<{ got: boolean }>(TRY_LOCK, [name])).rows[0]?.got) await retry('held by a session');
+  try {
+    for (;;) {
+      const there = await session.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, name]);
+      if (!there.rowCount) return false;
+      try {
+        await session.query(`DROP TABLE IF EXISTS ${quote(schema)}.${quote(name)}`);
+        return true;
+      } catch (e) {
+        // lock_not_available: a statement of the killed worker still reads it
+        if ((e as { code?: string }).code !== '55P03') throw e;
+        await retry('in use by a statement');
+      }
+    }
+  } finally {
+    await session.query(UNLOCK, [name]);
+  }
 }

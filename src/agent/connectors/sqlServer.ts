@@ -13,9 +13,14 @@ import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
 import type { Column, Row, RowBatch } from '../copy/rows.js';
 import { mssql } from '../libraries.js';
-import type { Bounds, RangePartition, TableConnector, TableName, TableSink, TableSource } from './connector.js';
-import { openSqlServerSink } from './sqlServerSink.js';
-import { sqlServerConfig } from './sqlServerSettings.js';
+import type { Bounds, RangePartition, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
+import { SCHEMAS_SQL, tableEntries, tablesSql, userSchemas } from './catalogSql.js';
+import { dropLeftoverSqlServerStage, openSqlServerSink } from './sqlServerSink.js';
+import { describeThing, type StagedThing } from '../../common/staging.js';
+import { staged } from './stagingJournal.js';
+import { findSqlServerMark } from './sqlServerCommitLog.js';
+import type { CommitRecord } from '../copy/commitMark.js';
+import { sqlServerConfig } from '../../common/stores/sqlServerSettings.js';
 import { quoteIdent, readProjection, sqlServerColumn, type MssqlColumnMeta, type SqlServerColumn } from './sqlServerTypes.js';
 import { RowBatcher, rowEstimate } from './sqlSession.js';
 import { partitionColumn, qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
@@ -59,7 +64,7 @@ export class SqlServerConnector implements TableConnector {
   private readonly config: sql.config;
   private pool: Promise<sql.ConnectionPool> | undefined;
 
-  constructor(ls: LinkedService) {
+  constructor(private readonly ls: LinkedService) {
     this.linkedService = ls.name;
     this.config = sqlServerConfig(ls);
   }
@@ -79,6 +84,15 @@ export class SqlServerConnector implements TableConnector {
 
   async test(): Promise<void> {
     await this.query('SELECT 1');
+  }
+
+  async schemas(): Promise<string[]> {
+    return userSchemas(((await this.query(SCHEMAS_SQL)).recordset as unknown as Array<{ schema_name: string }>).map((r) => r.schema_name));
+  }
+
+  async tables(schema: string): Promise<TableEntry[]> {
+    const r = await (await this.connection()).request().input('schema', schema).query(tablesSql('@schema'));
+    return tableEntries((r.recordset as unknown as Array<{ table_name: string; table_type: string }>).map((x) => [x.table_name, x.table_type]));
   }
 
   async close(): Promise<void> {
@@ -159,7 +173,23 @@ export class SqlServerConnector implements TableConnector {
     }
   }
 
+  /** The commit marker of `key` beside `target` (copy/commitMark.ts), or undefined. */
+  async committedCopy(target: TableName, key: string): Promise<CommitRecord | undefined> {
+    return findSqlServerMark(await this.connection(), target, key);
+  }
+
   openSink(target: TableName, columns: string[]): Promise<TableSink> {
     return openSqlServerSink(this, target, columns);
+  }
+
+  /** Tells the host's staging journal about `thing` before it exists (common/staging.ts); returns "it is gone". */
+  announce(thing: StagedThing): () => void {
+    return staged(this.ls, thing);
+  }
+
+  /** A stage a killed worker left (its journal named it): dropped once no statement of the dead worker holds it. */
+  async removeLeftover(thing: StagedThing): Promise<string | undefined> {
+    if (thing.kind !== 'table-stage') return undefined;
+    return (await dropLeftoverSqlServerStage(await this.connection(), thing.schema, thing.table)) ? describeThing(thing) : undefined;
   }
 }

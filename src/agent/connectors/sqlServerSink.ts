@@ -4,15 +4,24 @@
  * loaded (`request.bulk`, TDS INSERT BULK) per partition inside one transaction that commits only when the whole
  * partition went in. `commit` runs the preCopyScript and `INSERT … SELECT CONVERT(type, column) …` into the
  * target in ONE transaction (IDENTITY_INSERT around it when identity columns are loaded), then drops the stage.
+ * The stage is on the host's staging journal (common/staging.ts) from before its CREATE until it is dropped: a worker
+ * killed in between leaves it to its host's cleanup (`dropLeftoverSqlServerStage`). No SQL Server runs on the
+ * development machines: this path is exercised only where DMGW_TEST_MSSQL_URL names one.
  */
 import { randomBytes } from 'node:crypto';
 import type sql from 'mssql';
 import { DmgwError } from '../../common/errors.js';
+import type { StagedThing } from '../../common/staging.js';
+import { isTransient } from '../copy/retry.js';
 import type { Row, RowBatch } from '../copy/rows.js';
 import { mssql } from '../libraries.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import type { TableName, TableSink, TableSource } from './connector.js';
 import { callSqlServerWriter } from './sqlServerWriter.js';
+import { ensureSqlServerCommitLog, writeSqlServerMark } from './sqlServerCommitLog.js';
+import type { CommitMark } from '../copy/commitMark.js';
+import { keyProblem, upsertKeys, type Upsert } from './upsert.js';
+import { keyCheckSql, sqlServerMergeSql } from './upsertSql.js';
 import { convertFromStaged, quoteIdent, stagedDeclaration, stagedValue, type SqlServerColumn } from './sqlServerTypes.js';
 
 /** rows per INSERT BULK request (they are held as a table in memory while it is sent) */
@@ -23,6 +32,33 @@ export interface SqlServerSessions {
   connection(): Promise<sql.ConnectionPool>;
   columns(query: string): Promise<SqlServerColumn[]>;
   readRows(source: TableSource, range: undefined, signal: AbortSignal): AsyncIterable<RowBatch>;
+  /** tells the host's staging journal (before it exists); returns "it is gone" */
+  announce(thing: StagedThing): () => void;
+}
+
+const STAGE = /^dmgw_stage_[0-9a-f]{12}$/;
+/** "Lock request time out period exceeded" */
+const LOCK_TIMEOUT = 1222;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Drops stage `schema.name` that a killed worker left (its staging journal named it); true when it was there. A
+ * statement of the dead worker may still hold the stage until the server notices the lost connection: the DROP waits
+ * 1 s for its lock and is tried again until `waitMs` has passed.
+ */
+export async function dropLeftoverSqlServerStage(pool: sql.ConnectionPool, schema: string, stageName: string, waitMs = 20_000): Promise<boolean> {
+  if (!STAGE.test(stageName)) throw new Error(`"${stageName}" is not the name of a dmgw staging table`);
+  const t = name({ schema: schema || undefined, table: stageName });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const r = await pool.request().input('t', mssql().NVarChar, t).query(`SET LOCK_TIMEOUT 1000; IF OBJECT_ID(@t, 'U') IS NULL SELECT 0 AS there ELSE BEGIN DROP TABLE ${t}; SELECT 1 AS there END`);
+      return Number((r.recordset[0] as { there?: number } | undefined)?.there) === 1;
+    } catch (e) {
+      if ((e as { number?: number }).number !== LOCK_TIMEOUT || Date.now() > deadline) throw e;
+      await sleep(250);
+    }
+  }
 }
 
 const name = (t: TableName) => (t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table));
@@ -32,6 +68,8 @@ export async function openSqlServerSink(conn: SqlServerSessions, target: TableNa
   try {
     all = await conn.columns(`SELECT * FROM ${name(target)}`);
   } catch (e) {
+    // a connection lost while reading the columns: the partition's retry opens the sink again
+    if (isTransient(e)) throw e;
     throw new DmgwError('SINK_TABLE', `cannot read the sink table ${name(target)}: ${(e as Error).message}`, { field: 'outputs[0]' }, 'create the table first, or fix the dataset schema/table');
   }
   const loaded = names.map((n) => {
@@ -42,8 +80,18 @@ export async function openSqlServerSink(conn: SqlServerSessions, target: TableNa
   const pool = await conn.connection();
   const identity = (await pool.request().input('t', mssql().NVarChar, name(target)).query('SELECT name FROM sys.identity_columns WHERE object_id = OBJECT_ID(@t)')).recordset.map((r) => String((r as { name: string }).name).toLowerCase());
   const stage: TableName = { schema: target.schema, table: `dmgw_stage_${randomBytes(6).toString('hex')}` };
-  await pool.request().batch(`CREATE TABLE ${name(stage)} (${loaded.map((c) => `${quoteIdent(c.name)} ${stagedDeclaration(c)} NULL`).join(', ')})`);
-  return new SqlServerTableSink(conn, target, stage, loaded, loaded.some((c) => identity.includes(c.name.toLowerCase())));
+  // the journal names the stage by its schema: a target without one is in the login's default schema
+  const schema = target.schema ?? String((await pool.request().query('SELECT SCHEMA_NAME() AS s')).recordset[0]?.s ?? '');
+  // the host hears of it before it exists: a worker killed from here on leaves it to the host's cleanup
+  const gone = conn.announce({ kind: 'table-stage', schema, table: stage.table });
+  try {
+    await pool.request().batch(`CREATE TABLE ${name(stage)} (${loaded.map((c) => `${quoteIdent(c.name)} ${stagedDeclaration(c)} NULL`).join(', ')})`);
+  } catch (e) {
+    // a CREATE whose answer was lost may have made it: it stays on the journal unless it is surely gone
+    await pool.request().batch(`DROP TABLE IF EXISTS ${name(stage)}`).then(gone, () => undefined);
+    throw e;
+  }
+  return new SqlServerTableSink(conn, target, stage, loaded, all, identity, gone);
 }
 
 class SqlServerTableSink implements TableSink {
@@ -55,10 +103,18 @@ class SqlServerTableSink implements TableSink {
     private readonly target: TableName,
     private readonly stage: TableName,
     readonly columns: SqlServerColumn[],
-    private readonly identityInsert: boolean,
+    /** every column of the target (for the upsert keys' messages) */
+    private readonly all: SqlServerColumn[],
+    /** the target's identity columns, lower case */
+    private readonly identity: string[],
+    /** tells the host's staging journal the stage is gone */
+    private readonly gone: () => void,
   ) {
     this.toStaged = columns.map(stagedValue);
+    this.identityInsert = columns.some((c) => identity.includes(c.name.toLowerCase()));
   }
+
+  private readonly identityInsert: boolean;
 
   private table(): sql.Table {
     const t = new (mssql().Table)(name(this.stage));
@@ -107,21 +163,44 @@ class SqlServerTableSink implements TableSink {
     return this.conn.readRows({ query: this.converted() }, undefined, signal);
   }
 
-  async commit(preCopyScript?: string, writer?: WriterProcedure): Promise<number> {
-    const tx = new (mssql().Transaction)(await this.conn.connection());
+  /** The upsert as one MERGE over the converted stage (upsertSql.ts), with the key checks before it. */
+  upsertBatch(keys: SqlServerColumn[]): { checks: [string, string]; merge: string } {
+    const u = { quoteIdent, target: name(this.target), stage: name(this.stage), cols: this.columns.map((c) => c.name), keys: keys.map((k) => k.name) };
+    return { checks: keyCheckSql(u, `(${this.converted()})`, 'top'), merge: sqlServerMergeSql(u, this.converted(), this.identity) };
+  }
+
+  async commit(preCopyScript?: string, writer?: WriterProcedure, upsert?: Upsert, mark?: CommitMark): Promise<number> {
+    const keys = upsert ? (upsertKeys(upsert, this.columns, this.all, name(this.target)) as SqlServerColumn[]) : undefined;
+    const pool = await this.conn.connection();
+    if (mark) await ensureSqlServerCommitLog(pool, this.target);
+    const tx = new (mssql().Transaction)(pool);
+    // the marker commits with the rows or not at all (copy/commitMark.ts)
+    const done = async (n: number): Promise<number> => {
+      if (mark) await writeSqlServerMark(tx, this.target, mark, n);
+      await tx.commit();
+      return n;
+    };
     await tx.begin();
     try {
       if (preCopyScript?.trim()) await new (mssql().Request)(tx).batch(preCopyScript);
+      if (keys) {
+        const { checks, merge } = this.upsertBatch(keys);
+        for (const [kind, sql] of [['null', checks[0]], ['duplicate', checks[1]]] as const) {
+          const r = await new (mssql().Request)(tx).query(sql);
+          const row = r.recordset?.[0] as Record<string, unknown> | undefined;
+          if (row) throw keyProblem(kind, keys, keys.map((k) => (row[k.name] === null || row[k.name] === undefined ? null : String(row[k.name]))), name(this.target));
+        }
+        await new (mssql().Request)(tx).batch(merge);
+        const count = await new (mssql().Request)(tx).query(`SELECT COUNT_BIG(*) AS n FROM ${name(this.stage)}`);
+        return await done(Number((count.recordset[0] as { n: string | number }).n));
+      }
       const cols = this.columns.map((c) => quoteIdent(c.name)).join(', ');
       if (writer) {
-        const n = await callSqlServerWriter(tx, writer, cols, this.converted());
-        await tx.commit();
-        return n;
+        return await done(await callSqlServerWriter(tx, writer, cols, this.converted()));
       }
       const insert = `INSERT INTO ${name(this.target)} (${cols}) ${this.converted()}`;
       const r = await new (mssql().Request)(tx).batch(this.identityInsert ? `SET IDENTITY_INSERT ${name(this.target)} ON; ${insert}; SET IDENTITY_INSERT ${name(this.target)} OFF;` : insert);
-      await tx.commit();
-      return r.rowsAffected.reduce((a, b) => a + b, 0);
+      return await done(r.rowsAffected.reduce((a, b) => a + b, 0));
     } catch (e) {
       await tx.rollback().catch(() => undefined);
       throw e;
@@ -134,5 +213,6 @@ class SqlServerTableSink implements TableSink {
     if (this.dropped) return;
     await (await this.conn.connection()).request().batch(`DROP TABLE IF EXISTS ${name(this.stage)}`);
     this.dropped = true;
+    this.gone();
   }
 }

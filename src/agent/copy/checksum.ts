@@ -162,6 +162,15 @@ export class Checksum {
     this.rows += other.rows;
   }
 
+  /** The sum `hex()` wrote, over `rows` rows (a resumed copy's finished partition, from its journal). */
+  static fromHex(hex: string, rows: number): Checksum {
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error(`"${hex}" is not a checksum`);
+    const c = new Checksum();
+    for (let i = 0; i < 4; i++) c.sum[i] = parseInt(hex.slice(24 - i * 8, 32 - i * 8), 16);
+    c.rows = rows;
+    return c;
+  }
+
   /** 32 hex digits, most significant first. */
   hex(): string {
     return this.sum

@@ -4,7 +4,7 @@
  */
 import { DmgwError } from '../../common/errors.js';
 import type { LinkedService } from '../../common/model/types.js';
-import type { FileConnector, FileLocation, FileRef, TableConnector, TableName, TableSource } from '../connectors/connector.js';
+import type { FileConnector, FileLocation, FileRef, NodeContext, TableConnector, TableName, TableSource } from '../connectors/connector.js';
 import { parseTableName } from '../connectors/postgres.js';
 import { connectorFor } from '../connectors/registry.js';
 import { joinPath } from '../connectors/wildcard.js';
@@ -44,8 +44,8 @@ const NO_COMPRESSION: Compression = { codec: 'none', level: 0 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
 
-export async function openSourceEnd(ds: ResolvedDataset, source: Record<string, unknown>): Promise<SourceEnd> {
-  const conn = connectorFor(ds.linkedService);
+export async function openSourceEnd(ds: ResolvedDataset, source: Record<string, unknown>, node: NodeContext): Promise<SourceEnd> {
+  const conn = connectorFor(ds.linkedService, node);
   if (conn.kind === 'table') {
     const query = str(source.query) ?? str(source.sqlReaderQuery);
     const table = tableNameOf(ds);
@@ -62,8 +62,8 @@ export async function openSourceEnd(ds: ResolvedDataset, source: Record<string, 
   return { kind: 'files', conn, files, format, compression: format.ownsCompression ? NO_COMPRESSION : compressionOf(ds.typeProperties), dataset: ds };
 }
 
-export function openSinkEnd(ds: ResolvedDataset, sink: Record<string, unknown>): SinkEnd {
-  const conn = connectorFor(ds.linkedService);
+export function openSinkEnd(ds: ResolvedDataset, sink: Record<string, unknown>, node: NodeContext): SinkEnd {
+  const conn = connectorFor(ds.linkedService, node);
   if (conn.kind === 'table') {
     const target = tableNameOf(ds) ?? (typeof sink.tableName === 'string' ? parseTableName(sink.tableName) : undefined);
     if (!target) throw new DmgwError('SINK_TABLE', `dataset ${ds.name} names no table to load`, { file: ds.file, field: 'typeProperties.table' }, 'set "schema" and "table" (or "tableName") on the dataset');
@@ -73,6 +73,7 @@ export function openSinkEnd(ds: ResolvedDataset, sink: Record<string, unknown>):
   const format = formatOf(ds.type, ds.typeProperties, formatSettings);
   const compression = format.ownsCompression ? NO_COMPRESSION : compressionOf(ds.typeProperties);
   const location = locationOf(ds);
+  conn.checkLocation?.(location);
   return { kind: 'files', conn, location, format, compression, naming: fileNaming(location, format, compression, formatSettings), dataset: ds };
 }
 

@@ -9,24 +9,31 @@
  * 3. Verify (validateDataConsistency): rows and the order-independent checksum of what was read against what
  *    was written, re-read from the sink.
  * 4. Commit: rename/commit-block-list every staged file, or move the staging table into the target in one
- *    transaction. Any failure or cancel before this point leaves the sink as it was.
+ *    transaction. Any failure or cancel before this point leaves the sink as it was. A partition whose staged
+ *    blocks the store refused (StagingRefused: another writer of the same blob) is staged again once.
  */
+import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DmgwError } from '../../common/errors.js';
 import type { ActivityOutput, ConsistencyVerdict } from '../../common/events.js';
 import { redactError } from '../../common/redact.js';
-import type { ByteForm, FileRef, RangePartition, StagedFile, TableSink } from '../connectors/connector.js';
+import { StagingRefused, type ByteForm, type FileRef, type KeptFile, type NodeContext, type PartStore, type RangePartition, type StagedFile, type TableSink } from '../connectors/connector.js';
+import { connectorFor } from '../connectors/registry.js';
+import { staged } from '../connectors/stagingJournal.js';
+import { keptForRetry, type ResumeJournal } from './resume.js';
+import type { CommitMark, CommitRecord, CopyKey } from './commitMark.js';
 import { csvDecoder, type DelimitedTextFormat } from '../formats/delimitedTextFormat.js';
 import { ordinalName } from '../formats/delimitedText.js';
 import { byteTee, pgTextDecoder } from './byteTee.js';
 import { Checksum } from './checksum.js';
 import { loadCsvFiles } from './csvLoad.js';
-import { openSinkEnd, openSourceEnd, type ResolvedDataset, type SinkEnd, type SourceEnd } from './endpoints.js';
+import { openSinkEnd, openSourceEnd, tableNameOf, type ResolvedDataset, type SinkEnd, type SourceEnd } from './endpoints.js';
 import { FileOutput } from './fileOutput.js';
 import { readFileRows, rowsOfStream } from './fileRows.js';
 import { CopyMeters, type Meter } from './meter.js';
 import { describePartition, splitRange } from './partitions.js';
 import { writerProcedureOf } from '../procedures/writer.js';
+import { upsertKeys, upsertOf } from '../connectors/upsert.js';
 import { DEFAULT_PARTITION_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import type { Column, LogicalType, Row, RowBatch } from './rows.js';
 import { applyMapping, mappingsOf, planMapping, type ColumnMapping } from './translator.js';
@@ -48,11 +55,16 @@ export interface CopyRequest {
   typeProperties: Record<string, unknown>;
   input: ResolvedDataset;
   output: ResolvedDataset;
+  /** the node's own settings for the connectors (file roots) */
+  node: NodeContext;
   signal: AbortSignal;
   log(level: 'error' | 'warn' | 'info' | 'verbose', message: string): void;
   progress?(p: CopyProgress): void;
   progressIntervalMs?: number;
   retry?: RetryPolicy;
+  /** this copy's resume journal (copy/resume.ts): finished partitions of an earlier attempt are not read again */
+  resume?: ResumeJournal;  /** which copy of its run this is (copy/commitMark.ts): a table sink marks its commit with it, exactly once */
+  copyKey?: CopyKey;
 }
 
 /** A unit of work: a slice of a table, or some files. */
@@ -75,6 +87,8 @@ interface UnitResult {
   staged: StagedFile[];
   sum?: Checksum;
   meter: Meter;
+  /** staged a second time after the store refused the first (StagingRefused) */
+  restaged?: boolean;
 }
 
 export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
@@ -88,7 +102,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
   const meters = new CopyMeters();
   boundHeap();
 
-  const src = await openSourceEnd(req.input, sourceSettings);
+  const src = await openSourceEnd(req.input, sourceSettings, req.node);
   let sink: SinkEnd | undefined;
   let tableSink: Promise<TableSink> | undefined;
   let tableSinkNames: string[] | undefined;
@@ -98,16 +112,63 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
   req.signal.addEventListener('abort', onCancel, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let committed = false;
+  /** a resumable copy's partition tables (copy/resume.ts) */
+  let parts: PartStore | undefined;
+  const partNames: string[] = [];
+  /** a resumable copy into files: each finished partition's staged files are kept (StagedFile.keep) */
+  let keepFiles = false;
+  const keptFiles: KeptFile[] = [];
+  /** the parts told to the host's staging journal (kept for a next attempt; the host drops them when the job ended) */
+  const partsGone = new Map<string, () => void>();
+  const announcePart = (name: string) => {
+    const target = tableNameOf(req.output);
+    if (!partsGone.has(name) && target) partsGone.set(name, staged(req.output.linkedService, { kind: 'resume-part', schema: target.schema, table: target.table, part: name, journal: basename(req.resume!.file) }));
+  };
+  const partsDropped = () => {
+    for (const gone of partsGone.values()) gone();
+    partsGone.clear();
+  };
+  // what the plan reads before any partition (columns, bounds) is retried like a partition: a connection lost there
+  // failed the whole copy at once
+  const metadata = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withRetry(() => fn(), policy, run.signal, (e, n, delay) => {
+      meters.retries++;
+      req.log('warn', `${what} failed on try ${n}: ${redactError(e)}; retrying in ${delay} ms`);
+    });
 
   try {
-    sink = openSinkEnd(req.output, sinkSettings);
+    sink = openSinkEnd(req.output, sinkSettings, req.node);
     const snk = sink;
     // checked before anything is loaded: a bad writer setting fails now, not after the whole copy
     const writer = snk.kind === 'table' ? writerProcedureOf(sinkSettings, String(req.output.linkedService.properties.type)) : undefined;
+    const upsert = snk.kind === 'table' ? upsertOf(sinkSettings, !!writer) : undefined;
     const parallel = Math.max(1, Number(tp.parallelCopies ?? 0) || 0);
 
+    const doneBefore = async (done: CommitRecord, what: string): Promise<ActivityOutput> => {
+      // the earlier attempt's resume parts and journal (if it died before removing them) and this one's are not needed
+      if (parts) await parts.drop(partNames.filter(Boolean)).then(partsDropped, (e) => req.log('warn', `could not drop the resume parts of this copy: ${redactError(e)}`));
+      req.resume?.remove();
+      req.log('info', `already committed: an earlier attempt of this copy (run ${req.copyKey!.runId}, ${req.copyKey!.place}) committed ${done.rowsCopied} row(s) into ${describeSink(snk)} at ${done.committedAt}; ${what}, reporting its counts`);
+      return { rowsRead: done.rowsRead, rowsCopied: done.rowsCopied, dataRead: done.dataRead, dataWritten: done.dataWritten, copyDuration: (Date.now() - t0) / 1000, throughput: 0, usedParallelCopies: 0, retries: meters.retries, alreadyCommitted: done.committedAt };
+    };
+    // ---- exactly once: an earlier attempt of this copy that committed left its marker (copy/commitMark.ts) -------
+    const key = req.copyKey;
+    if (key && snk.kind === 'table' && snk.conn.committedCopy) {
+      const done = await metadata('looking up the commit marker of this copy', () => snk.conn.committedCopy!(snk.target, key.key));
+      if (done) return await doneBefore(done, 'not copying again');
+    }
+    const markOf = (t: { rowsRead: number; bytesRead: number; bytesWritten: number }): CommitMark | undefined => (key ? { ...key, target: describeSink(snk), rowsRead: t.rowsRead, dataRead: t.bytesRead, dataWritten: t.bytesWritten } : undefined);
+    /** A commit that failed because another attempt of this copy committed meanwhile (its marker's key is taken). */
+    const committedMeanwhile = async (e: unknown): Promise<ActivityOutput> => {
+      const done = key && snk.kind === 'table' && snk.conn.committedCopy ? await snk.conn.committedCopy(snk.target, key.key).catch(() => undefined) : undefined;
+      if (!done) throw e;
+      return doneBefore(done, 'this attempt\'s rows were rolled back');
+    };
+
     // ---- columns and plan -------------------------------------------------------------------------------
-    const targetColumns = snk.kind === 'table' ? await snk.conn.describe({ table: snk.target }) : undefined;
+    const targetColumns = snk.kind === 'table' ? await metadata('reading the sink table\'s columns', () => snk.conn.describe({ table: snk.target })) : undefined;
+    // a key the table does not have fails now, before anything is read (one the copy does not fill: at commit)
+    if (upsert && targetColumns) upsertKeys(upsert, targetColumns, targetColumns, describeSink(snk));
     let plan: Plan | undefined;
     const planFor = (cols: Column[]): Plan => {
       if (plan) return plan;
@@ -125,7 +186,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       return plan;
     };
     let srcColumns: Column[] | undefined;
-    if (src.kind === 'table') srcColumns = await src.conn.describe(src.source);
+    if (src.kind === 'table') srcColumns = await metadata('reading the source\'s columns', () => src.conn.describe(src.source));
     if (srcColumns) planFor(srcColumns);
 
     const noteLeftovers = (what: string[] | undefined) => {
@@ -137,10 +198,17 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         throw new DmgwError('FILES_DIFFER', `the source columns changed between files (${tableSinkNames.join(', ')} / ${names.join(', ')})`, { field: 'source' }, 'select files of one layout');
       }
       tableSinkNames = names;
-      tableSink ??= snk.conn.openSink(snk.target, names).then((ts) => {
-        noteLeftovers(ts.removedStale);
-        return ts;
-      });
+      // a sink that could not be opened (a connection cut while reading its columns) is opened again by the retry
+      tableSink ??= snk.conn.openSink(snk.target, names).then(
+        (ts) => {
+          noteLeftovers(ts.removedStale);
+          return ts;
+        },
+        (e: unknown) => {
+          tableSink = undefined;
+          throw e;
+        },
+      );
       return tableSink;
     };
 
@@ -153,12 +221,12 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         const ps = (sourceSettings.partitionSettings ?? {}) as Record<string, unknown>;
         const column = typeof ps.partitionColumnName === 'string' ? ps.partitionColumnName : undefined;
         if (!column) throw new DmgwError('PARTITION_COLUMN', 'partitionOption DynamicRange needs partitionSettings.partitionColumnName', { field: 'source.partitionSettings.partitionColumnName' }, 'name an integer or date column');
-        const bounds = await src.conn.bounds(src.source, column);
+        const bounds = await metadata(`reading the bounds of ${column}`, () => src.conn.bounds(src.source, column));
         const b = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
         const ranges = splitRange(column, bounds, parallel > 1 ? parallel : 4, b(ps.partitionLowerBound), b(ps.partitionUpperBound));
         units = ranges.map((range, index) => ({ index, range }));
       } else if (option === 'PhysicalPartitionsOfTable' && src.conn.physicalPartitions) {
-        const slices = await src.conn.physicalPartitions(src.source);
+        const slices = await metadata('listing the partitions of the source', () => src.conn.physicalPartitions!(src.source));
         if (!slices?.length) req.log('info', `partitionOption PhysicalPartitionsOfTable: ${describeEnd(src)} is not a partitioned table; copying it as one stream`);
         units = slices?.length ? slices.map((range, index) => ({ index, range })) : [{ index: 0 }];
       } else {
@@ -166,6 +234,12 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         units = [{ index: 0 }];
       }
       rowsTotal = await src.conn.estimateRows(src.source);
+      // resumable (copy/resume.ts): a table source of several partitions (or a copy resumed) into a sink that keeps
+      // partitions apart; a resumed copy keeps the slices of its first attempt: partition n must mean the same rows
+      if (req.resume && snk.kind === 'table' && plan && (units.length > 1 || req.resume.resuming)) parts = (await metadata('opening the sink', () => ensureSink(plan!.columns.map((c) => c.name)))).parts;
+      // into files or blobs: each finished partition's staged files are kept for the commit (StagedFile.keep)
+      if (req.resume && snk.kind === 'files' && snk.conn.resumeStaged && (units.length > 1 || req.resume.resuming)) keepFiles = true;
+      if ((parts || keepFiles) && req.resume) units = req.resume.plan(units.map((u) => u.range)).map((range, index) => ({ index, range }));
     } else {
       units = snk.kind === 'table' && parallel > 1 ? src.files.map((f, index) => ({ index, files: [f] })) : [{ index: 0, files: src.files }];
     }
@@ -178,13 +252,55 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         ? undefined
         : snk.kind === 'files' && snk.format.type === 'DelimitedText' && !snk.naming.maxRowsPerFile
           ? { kind: 'csv', options: (snk.format as DelimitedTextFormat).options }
-          : snk.kind === 'table' && snk.conn.constructor === src.conn.constructor
+          : snk.kind === 'table' && snk.conn.loadsBytes?.({ kind: 'pgtext' })
             ? { kind: 'pgtext' }
             : undefined;
     // delimited-text files into a store that parses that CSV itself (csvLoad.ts)
     const csvLoad: DelimitedTextFormat | undefined =
       src.kind === 'files' && snk.kind === 'table' && !mappings && src.format.type === 'DelimitedText' && snk.conn.loadsBytes?.({ kind: 'csv', options: (src.format as DelimitedTextFormat).options }) ? (src.format as DelimitedTextFormat) : undefined;
     if (fastForm || csvLoad) req.log('verbose', `fast path: ${csvLoad ? 'the files go to COPY FROM STDIN as CSV' : `the source writes ${fastForm!.kind === 'csv' ? 'the CSV' : 'COPY text'} itself`}`);
+
+    // ---- resume: partitions load parts of their own; those an earlier attempt finished are not read again ---------
+    const resumed: Array<UnitResult | undefined> = [];
+    if ((parts || keepFiles) && req.resume) {
+      for (const u of units) {
+        const done = req.resume.finished(u.index);
+        let files: StagedFile[] = [];
+        if (parts) {
+          partNames[u.index] = req.resume.partName(parts.tag, u.index);
+          // before it exists (or again: the earlier attempt's host has forgotten it)
+          announcePart(partNames[u.index]!);
+          if (!done) continue;
+          const rows = await parts.rows(partNames[u.index]!);
+          if (rows !== done.rowsWritten && !(rows === undefined && done.rowsWritten === 0)) {
+            req.log('warn', `partition ${u.index} (${describePartition(u.range)}): its part holds ${rows ?? 'no'} rows, not the ${done.rowsWritten} journaled; loading it again`);
+            req.resume.forget(u.index);
+            continue;
+          }
+        } else if (done && snk.kind === 'files') {
+          const found = await Promise.all((done.files ?? []).map((k) => metadata('finding the files an earlier attempt staged', () => snk.conn.resumeStaged!(k, run.signal))));
+          if (!done.files?.length || found.some((f) => !f)) {
+            req.log('warn', `partition ${u.index} (${describePartition(u.range)}): the files an earlier attempt staged for it are not all there any more; writing it again`);
+            await Promise.all(found.map((f) => f?.discard?.().catch(() => undefined)));
+            req.resume.forget(u.index);
+            continue;
+          }
+          files = found as StagedFile[];
+          keptFiles.push(...done.files);
+        }
+        if (!done) continue;
+        const meter = meters.start();
+        Object.assign(meter, { rowsRead: done.rowsRead, rowsWritten: done.rowsWritten, bytesRead: done.bytesRead, bytesWritten: done.bytesWritten });
+        meters.finish(meter);
+        resumed[u.index] = { staged: files, meter, sum: done.checksum ? Checksum.fromHex(done.checksum, done.rowsRead) : undefined };
+      }
+      const n = resumed.filter(Boolean).length;
+      if (n) req.log('info', `resuming: ${n} of ${units.length} partition(s) finished by an earlier attempt of this run are not read again`);
+    }
+    const loadTarget = async (unit: Unit, names: string[]): Promise<Pick<TableSink, 'loadRows' | 'loadBytes'>> => {
+      const ts = await ensureSink(names);
+      return parts ? parts.open(partNames[unit.index]!) : ts;
+    };
 
     // ---- progress -----------------------------------------------------------------------------------------
     if (req.progress) {
@@ -207,12 +323,14 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
               staged.push(...out.staged);
             }
           } else {
-            const ts = await ensureSink(plan!.columns.map((c) => c.name));
+            const ts = await loadTarget(unit, plan!.columns.map((c) => c.name));
             // the source half of the pipe: its failure destroys `tee`, which fails the load
             tee.on('error', () => undefined);
             pipeline(read.stream, tee).catch(() => undefined);
             const n = await ts.loadBytes!(tee, fastForm, signal);
             meter.rowsWritten = n ?? 0;
+            // the bytes the source wrote are the very bytes the table's load took in (dataWritten, monitoringData's sentBytes)
+            meter.bytesWritten = meter.bytesRead;
           }
           const rows = read.rowCount();
           meter.rowsRead = rows;
@@ -262,7 +380,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         const it = shaped()[Symbol.asyncIterator]();
         const first = await it.next();
         if (!first.done) {
-          const ts = await ensureSink(first.value.columns.map((c) => c.name));
+          const ts = await loadTarget(unit, first.value.columns.map((c) => c.name));
           async function* rowsOnly(): AsyncGenerator<Row[]> {
             yield first.value!.rows;
             for (let r = await it.next(); !r.done; r = await it.next()) yield r.value.rows;
@@ -273,7 +391,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       return sumRef;
     };
 
-    const runUnit = async (unit: Unit): Promise<UnitResult> =>
+    const tryUnit = async (unit: Unit): Promise<UnitResult> =>
       withRetry(
         async (n) => {
           const meter = meters.start();
@@ -284,12 +402,19 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           try {
             if (n > 1) req.log('info', `partition ${unit.index} (${describePartition(unit.range)}): try ${n}`);
             const sum = await attempt(unit, meter, ctrl.signal, staged);
+            // the partition's commit point for a resumable copy: after this a new attempt does not read it again
+            if (parts || keepFiles) {
+              const files = keepFiles ? await Promise.all(staged.map((f) => f.keep!())) : undefined;
+              if (files) keptFiles.push(...files);
+              req.resume!.markFinished(unit.index, { rowsRead: meter.rowsRead, rowsWritten: meter.rowsWritten, bytesRead: meter.bytesRead, bytesWritten: meter.bytesWritten, checksum: sum?.hex(), ...(files ? { files } : {}) });
+            }
             meters.finish(meter);
             return { staged, sum, meter };
           } catch (e) {
             ctrl.abort(e);
             meters.drop(meter);
-            await Promise.all(staged.map((s) => s.abort().catch(() => undefined)));
+            // not journaled as finished: what it staged goes, also what it had kept
+            await Promise.all(staged.map((s) => (s.discard ? s.discard() : s.abort()).catch(() => undefined)));
             throw run.signal.aborted && req.signal.aborted ? cancelled() : e;
           } finally {
             run.signal.removeEventListener('abort', stop);
@@ -302,13 +427,32 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           req.log('warn', `partition ${unit.index} (${describePartition(unit.range)}) failed on try ${n}: ${redactError(e)}; retrying in ${delay} ms`);
         },
       );
+    /** once more after the store refused what was staged (StagingRefused: its abort cleared the blob's blocks) */
+    const restage = async (unit: Unit, e: StagingRefused): Promise<UnitResult> => {
+      req.log('warn', `partition ${unit.index} (${describePartition(unit.range)}): ${e.message}; staging it again (once)`);
+      try {
+        return { ...(await tryUnit(unit)), restaged: true };
+      } catch (again) {
+        throw again instanceof StagingRefused ? again.final() : again;
+      }
+    };
+    const runUnit = async (unit: Unit): Promise<UnitResult> => {
+      try {
+        return await tryUnit(unit);
+      } catch (e) {
+        if (!(e instanceof StagingRefused) || run.signal.aborted) throw e;
+        return restage(unit, e);
+      }
+    };
 
-    const results = await pool(units, Math.min(parallel, units.length), runUnit, run);
+    const todo = units.filter((u) => !resumed[u.index]);
+    const ran = await pool(todo, Math.min(parallel, Math.max(1, todo.length)), runUnit, run);
+    const results: UnitResult[] = units.map((u) => resumed[u.index] ?? ran[todo.indexOf(u)]!);
     for (const r of results) for (const f of r.staged) noteLeftovers(f.removedStale);
     for (const r of results) allStaged.push(...r.staged);
 
     // ---- verify + commit ----------------------------------------------------------------------------------
-    const total = meters.total();
+    let total = meters.total();
     let verdict: ConsistencyVerdict | undefined;
     const sourceSum = new Checksum();
     for (const r of results) if (r.sum) sourceSum.merge(r.sum);
@@ -316,18 +460,35 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
     if (snk.kind === 'table') {
       if (tableSink) {
         const ts = await tableSink;
+        if (parts) {
+          const finished = units.filter((_u, i) => results[i]!.meter.rowsWritten > 0).map((u) => partNames[u.index]!);
+          await metadata('moving the finished parts into the stage', () => parts!.adopt(finished));
+        }
         if (validate) verdict = await compare(sourceSum, total.rowsRead, async (s) => {
           for await (const b of ts.readBack(req.signal)) s.addRows(b.rows);
         }, checkTypes);
         if (!verdict || verdict.ok) {
-          const n = await ts.commit(typeof sinkSettings.preCopyScript === 'string' ? sinkSettings.preCopyScript : undefined, writer);
+          let n: number;
+          try {
+            n = await ts.commit(typeof sinkSettings.preCopyScript === 'string' ? sinkSettings.preCopyScript : undefined, writer, upsert, markOf(total));
+          } catch (e) {
+            return await committedMeanwhile(e);
+          }
           committed = true;
           total.rowsWritten = n;
+          if (parts) {
+            await parts.drop(partNames).then(partsDropped, (e) => req.log('warn', `could not drop the resume parts of this copy: ${redactError(e)}`));
+            req.resume!.remove();
+          }
         }
       } else if (typeof sinkSettings.preCopyScript === 'string' && sinkSettings.preCopyScript.trim()) {
         // nothing to load, but the script still runs (ADF does): an empty staging table makes it one transaction
         const ts = await ensureSink((plan?.columns ?? targetColumns ?? []).slice(0, 1).map((c) => c.name));
-        await ts.commit(sinkSettings.preCopyScript, writer);
+        try {
+          await ts.commit(sinkSettings.preCopyScript, writer, undefined, markOf(total));
+        } catch (e) {
+          return await committedMeanwhile(e);
+        }
         committed = true;
       }
     } else {
@@ -340,11 +501,33 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       const canReadStaged = allStaged.every((f) => f.readStaged);
       if (validate && canReadStaged) verdict = await compare(sourceSum, total.rowsRead, (s) => reread(s, allStaged, false), checkTypes);
       if (!verdict || verdict.ok) {
-        for (const f of allStaged) await f.commit();
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i]!;
+          try {
+            for (const f of r.staged) await f.commit();
+          } catch (e) {
+            // the store lost what this partition staged (another writer of the same blob): stage it again, once
+            if (!(e instanceof StagingRefused)) throw e;
+            if (r.restaged) throw e.final();
+            await Promise.all(r.staged.map((f) => f.abort().catch(() => undefined)));
+            meters.undo(r.meter);
+            const again = await restage(units[i]!, e);
+            results[i] = again;
+            allStaged.push(...again.staged);
+            try {
+              for (const f of again.staged) await f.commit();
+            } catch (e2) {
+              throw e2 instanceof StagingRefused ? e2.final() : e2;
+            }
+          }
+        }
         committed = true;
+        if (keepFiles) req.resume!.remove();
+        total = meters.total();
         if (validate && !canReadStaged) {
-          verdict = await compare(sourceSum, total.rowsRead, (s) => reread(s, allStaged, true), checkTypes);
-          if (!verdict.ok) await Promise.all(allStaged.map((f) => snk.conn.remove(f.ref).catch(() => undefined)));
+          const written = results.flatMap((r) => r.staged);
+          verdict = await compare(sourceSum, total.rowsRead, (s) => reread(s, written, true), checkTypes);
+          if (!verdict.ok) await Promise.all(written.map((f) => snk.conn.remove(f.ref).catch(() => undefined)));
         }
       }
     }
@@ -366,16 +549,19 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       /** KB/s written, as ADF reports it */
       throughput: ms > 0 ? Math.round(total.bytesWritten / 1024 / (ms / 1000)) : 0,
       usedParallelCopies: Math.min(parallel, units.length),
+      ...(resumed.some(Boolean) ? { partitionsResumed: resumed.filter(Boolean).length } : {}),
       retries: meters.retries,
       checksum: validate ? sourceSum.hex() : undefined,
       dataConsistencyVerification: verdict,
-      files: snk.kind === 'files' ? allStaged.map((f) => f.ref.path) : undefined,
+      files: snk.kind === 'files' ? results.flatMap((r) => r.staged.map((f) => f.ref.path)) : undefined,
     };
   } catch (e) {
     run.abort(e);
     if (!committed) {
       await Promise.all(allStaged.map((s) => s.abort().catch(() => undefined)));
       if (tableSink) await tableSink.then((t) => t.abort()).catch(() => undefined);
+      if (parts) keepParts(req, parts, partNames, partsDropped);
+      if (keepFiles) keepStagedFiles(req, keptFiles);
     }
     if (req.signal.aborted) throw cancelled();
     throw e;
@@ -385,6 +571,42 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
     await src.conn.close().catch(() => undefined);
     await sink?.conn.close().catch(() => undefined);
   }
+}
+
+/**
+ * A failed resumable copy keeps its finished parts for the next attempt of the run (copy/resume.ts); a cancel drops
+ * them at once, and what a run's failed copies kept is dropped when the run ends (`finishRun`).
+ */
+function keepParts(req: CopyRequest, parts: PartStore, names: string[], dropped: () => void): void {
+  const journal = req.resume!;
+  const drop = async () => {
+    const conn = connectorFor(req.output.linkedService, req.node);
+    try {
+      if (conn.kind === 'table') await conn.dropParts?.(tableNameOf(req.output) ?? { table: '' }, names);
+      journal.remove();
+      dropped();
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  };
+  if (req.signal.aborted) void parts.drop(names).then(() => (journal.remove(), dropped()), () => undefined);
+  else keptForRetry(journal.runId, drop);
+}
+
+/** The same for a copy into files: the finished partitions' kept files (StagedFile.keep), found again and discarded. */
+function keepStagedFiles(req: CopyRequest, kept: KeptFile[]): void {
+  const journal = req.resume!;
+  const drop = async () => {
+    const conn = connectorFor(req.output.linkedService, req.node);
+    try {
+      if (conn.kind === 'files') for (const k of kept) await (await conn.resumeStaged?.(k, new AbortController().signal))?.discard?.();
+      journal.remove();
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  };
+  if (req.signal.aborted) void drop().catch(() => undefined);
+  else keptForRetry(journal.runId, drop);
 }
 
 export function cancelled(): DmgwError {

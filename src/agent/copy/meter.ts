@@ -36,6 +36,15 @@ export class CopyMeters {
     this.partitionsDone++;
   }
 
+  /** A finished partition is done again (its staged output was lost before the commit): its counts go away. */
+  undo(m: Meter): void {
+    this.done.rowsRead -= m.rowsRead;
+    this.done.rowsWritten -= m.rowsWritten;
+    this.done.bytesRead -= m.bytesRead;
+    this.done.bytesWritten -= m.bytesWritten;
+    this.partitionsDone--;
+  }
+
   total(): Meter {
     const t = new Meter();
     for (const m of [this.done, ...this.live]) {

@@ -4,13 +4,15 @@
  */
 import { isDmgwError } from '../../common/errors.js';
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE']);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE', 'PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN']);
+/** mysql2's codes above: the server closed the connection mid-statement ("Connection lost"), KILL CONNECTION, shutdown. */
 /** SQLSTATEs: connection exceptions (08), operator intervention (57P01-57P03), serialization and deadlock, too many connections. */
 const TRANSIENT_SQLSTATE = /^(08...|57P0[123]|40001|40P01|53300|53400)$/;
 const TRANSIENT_HTTP = new Set([408, 429, 500, 502, 503, 504]);
 /** Azure Storage refused a block whose bytes did not match its Content-MD5 (or CRC64): damaged on the way, so sending it again is the fix. */
 const TRANSIENT_STORAGE_CODES = new Set(['Md5Mismatch', 'Crc64Mismatch']);
-const TRANSIENT_MESSAGE = /connection terminated|terminated unexpectedly|socket hang up|socket closed|timeout|timed out|ECONNRESET|ECONNREFUSED|premature close|other side closed/i;
+// `encountered a connection error`: pg's answer to a query on a session whose connection died between two queries
+const TRANSIENT_MESSAGE = /connection terminated|terminated unexpectedly|socket hang up|socket closed|timeout|timed out|ECONNRESET|ECONNREFUSED|premature close|other side closed|connection lost|lost connection|encountered a connection error/i;
 
 export function isTransient(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 4) return false;

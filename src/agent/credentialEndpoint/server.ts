@@ -1,12 +1,15 @@
 /**
  * The credential endpoint (ADF's "remote access" to a self-hosted IR node, port 8060): an HTTPS server that lets a
  * credential manager on another machine encrypt a linked service's credentials for this gateway without holding
- * the certificate files. TLS uses the gateway certificate itself, so a client pins the thumbprint `dmgw cert show`
- * prints. Off unless asked for; bound to loopback unless a LAN address is given.
+ * the certificate files. TLS uses the endpoint's own key pair (tlsIdentity.ts), never the gateway certificate's key,
+ * which only decrypts credentials; a client pins the TLS thumbprint (`dmgw credential-endpoint tls`, `dmgw status`).
+ * Off unless asked for; bound to loopback unless a LAN address is given.
  *
- *   GET  /v1/health       {status, thumbprint}                       (no token: for monitors)
- *   GET  /v1/certificate  {certificate (PEM), thumbprint, notAfter}  (token)
- *   POST /v1/encrypt      {linkedService: text|object, secret?}  →  {linkedService: text, thumbprint, location, fields, encrypted, changed}
+ *   GET  /v1/health       {status, thumbprint, tlsThumbprint}        (no token: for monitors; thumbprint = gateway
+ *                                                                     certificate, tlsThumbprint = what to pin)
+ *   GET  /v1/certificate  {certificate (PEM), thumbprint, notAfter}  (token; the gateway certificate credentials are for)
+ *   POST /v1/encrypt      {linkedService: text|object, secret?}  →  {linkedService: text, thumbprint, location, fields, encrypted, changed,
+ *                                                                    target, boundTo}   (the server the credential is bound to)
  *
  * Bearer token from DMGW_HOME/credential-endpoint.token (read per request, so a rotation takes effect at once),
  * failed attempts rate-limited per address, bodies capped, and no request body is ever logged.
@@ -21,7 +24,9 @@ import { redact, registerSecret } from '../../common/redact.js';
 import { CertificateStore } from '../cert/store.js';
 import type { GatewayHome } from '../config/home.js';
 import { FailedAttempts } from './failedAttempts.js';
+import { ensureEndpointTls, readEndpointTls } from './tlsIdentity.js';
 import { readEndpointToken, tokenMatches } from './token.js';
+import { listen } from '../../common/listen.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 const CERT_CHECK_MS = 2000;
@@ -31,7 +36,10 @@ export interface CredentialEndpointStatus {
   host?: string;
   port?: number;
   listening: boolean;
+  /** The gateway certificate credentials are encrypted for (what /v1/certificate gives). */
   thumbprint?: string;
+  /** The endpoint's own TLS certificate: what clients pin. */
+  tlsThumbprint?: string;
   message?: string;
 }
 
@@ -49,6 +57,7 @@ class HttpFailure extends Error {
 export class CredentialEndpoint {
   private server?: Server;
   private thumbprint?: string;
+  private tlsThumbprint?: string;
   private timer?: NodeJS.Timeout;
   private readonly failures = new FailedAttempts();
   private readonly store: CertificateStore;
@@ -80,7 +89,10 @@ export class CredentialEndpoint {
     this.set({ listening: false });
   }
 
-  /** Listens once a certificate exists, and swaps the TLS certificate when `dmgw cert new|import` replaced it. */
+  /**
+   * Listens once a gateway certificate exists (there is nothing to encrypt for before), with the endpoint's own TLS
+   * pair, made on first start; swaps that pair when `dmgw credential-endpoint tls --rotate` replaced it.
+   */
   private async refresh(): Promise<void> {
     let cert;
     try {
@@ -89,34 +101,40 @@ export class CredentialEndpoint {
       return this.set({ message: redact((e as Error).message) });
     }
     if (!cert) return this.set({ message: 'no gateway certificate yet: `dmgw cert new` or `dmgw register KEY` makes one' });
-    if (cert.info.thumbprint === this.thumbprint) return;
-    const tls = { cert: cert.certPem, key: this.store.keyPem(cert.info.thumbprint), minVersion: 'TLSv1.2' as const };
-    this.thumbprint = cert.info.thumbprint;
+    if (cert.info.thumbprint !== this.thumbprint) {
+      this.thumbprint = cert.info.thumbprint;
+      if (this.server) this.log.info(`credential endpoint: now encrypting for certificate ${cert.info.thumbprint}`);
+      this.set({ thumbprint: cert.info.thumbprint });
+    }
+    // A half-rotated pair (key renamed, certificate not yet) reads as undefined: the current one stays until the next look.
+    let identity;
+    try {
+      identity = this.server ? readEndpointTls(this.home) : ensureEndpointTls(this.home);
+    } catch (e) {
+      return this.set({ message: `cannot make the endpoint's TLS certificate in ${this.home.credentialEndpointDir}: ${redact((e as Error).message)}` });
+    }
+    if (!identity || identity.thumbprint === this.tlsThumbprint) return;
+    const tls = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.2' as const };
     if (this.server) {
       this.server.setSecureContext(tls);
-      this.log.info(`credential endpoint: now serving certificate ${cert.info.thumbprint}`);
-      return this.set({ thumbprint: cert.info.thumbprint });
+      this.tlsThumbprint = identity.thumbprint;
+      this.log.info(`credential endpoint: now serving TLS certificate ${identity.thumbprint}`);
+      return this.set({ tlsThumbprint: identity.thumbprint });
     }
     const server = createServer({ ...tls, requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => void this.handle(req, res));
     server.on('tlsClientError', (e) => this.log.debug(`credential endpoint: TLS handshake failed: ${e.message}`));
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.port, this.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listen(server, this.port, this.host);
     } catch (e) {
-      this.thumbprint = undefined;
       const msg = `cannot listen on ${this.host}:${this.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
       this.log.error(`credential endpoint: ${msg}; retrying`);
       return this.set({ message: msg });
     }
     this.server = server;
+    this.tlsThumbprint = identity.thumbprint;
     const port = (server.address() as AddressInfo).port;
-    this.log.info(`credential endpoint: listening on https://${this.host}:${port} with certificate ${cert.info.thumbprint}`);
-    this.set({ listening: true, port, thumbprint: cert.info.thumbprint, message: undefined });
+    this.log.info(`credential endpoint: listening on https://${this.host}:${port} with its TLS certificate ${identity.thumbprint}, encrypting for gateway certificate ${cert.info.thumbprint}`);
+    this.set({ listening: true, port, thumbprint: cert.info.thumbprint, tlsThumbprint: identity.thumbprint, message: undefined });
   }
 
   private set(patch: Partial<CredentialEndpointStatus>): void {
@@ -146,7 +164,7 @@ export class CredentialEndpoint {
   private async route(req: IncomingMessage, path: string | undefined, remote: string): Promise<unknown> {
     if (path === '/v1/health') {
       if (req.method !== 'GET') throw new HttpFailure(405, 'MethodNotAllowed', 'use GET');
-      return { status: 'ok', thumbprint: this.thumbprint };
+      return { status: 'ok', thumbprint: this.thumbprint, tlsThumbprint: this.tlsThumbprint };
     }
     if (path !== '/v1/certificate' && path !== '/v1/encrypt') throw new HttpFailure(404, 'NotFound', 'routes: GET /v1/health, GET /v1/certificate, POST /v1/encrypt');
     this.authenticate(req, remote);
@@ -162,8 +180,8 @@ export class CredentialEndpoint {
     if (input.secret !== undefined && typeof input.secret !== 'string') throw new HttpFailure(400, 'BadRequest', '"secret" must be a string');
     registerSecret(input.secret as string | undefined);
     const r = await encryptLinkedServiceText(text, cert.certPem, { file: 'linkedService', secret: input.secret as string | undefined, certSource: cert.certFile });
-    this.log.info(`credential endpoint: encrypted ${r.summary.encrypted.length ? r.summary.encrypted.join(',') : 'nothing new'} for ${r.summary.thumbprint}`);
-    return { linkedService: r.text, thumbprint: r.summary.thumbprint, location: r.summary.location, fields: r.summary.fields, encrypted: r.summary.encrypted, changed: r.summary.changed };
+    this.log.info(`credential endpoint: encrypted ${r.summary.encrypted.length ? r.summary.encrypted.join(',') : 'nothing new'} for ${r.summary.thumbprint}${r.summary.boundTo ? `, bound to ${r.summary.boundTo}` : ''}`);
+    return { linkedService: r.text, thumbprint: r.summary.thumbprint, location: r.summary.location, fields: r.summary.fields, encrypted: r.summary.encrypted, changed: r.summary.changed, target: r.summary.target, boundTo: r.summary.boundTo };
   }
 
   private authenticate(req: IncomingMessage, remote: string): void {

@@ -1,7 +1,9 @@
 /**
- * `dmgw cert check`: can this gateway read the credentials of these linked services? Each file is decrypted in
- * memory (nothing is written, nothing secret is returned) and reported as ok, needing re-encryption (encrypted
- * for a previous certificate of this gateway), broken (wrong certificate, altered), plaintext, or without secrets.
+ * `dmgw cert check`: can this gateway use the credentials of these linked services? Each file is decrypted in
+ * memory (nothing is written, nothing secret is returned), its parameters at their default values, and reported as
+ * ok (with the server it is bound to), needing re-encryption (encrypted for a previous certificate of this gateway,
+ * or made before credentials were bound to their server), broken (wrong certificate, altered, pointing at another
+ * server than the one it is bound to), plaintext, or without secrets.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,9 @@ import type { Logger } from '../../common/log.js';
 import { displayPath } from '../../common/model/factory.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { encryptedCredentialOf, findPlaintextSecrets } from '../../common/secrets.js';
-import { decryptLinkedService } from './decrypt.js';
+import { withParameterDefaults } from '../../common/stores/storeTarget.js';
+import { describeTarget, type StoreTarget } from '../../common/stores/target.js';
+import { openLinkedService } from './decrypt.js';
 
 export type CredentialStatus = 'ok' | 'reencrypt' | 'error' | 'plaintext' | 'none';
 
@@ -23,6 +27,8 @@ export interface CredentialCheck {
   certificate?: string;
   /** Secret field names (never values). */
   fields?: string[];
+  /** The server the credential is bound to (ok and reencrypt-for-a-new-certificate only). */
+  target?: StoreTarget;
   message: string;
 }
 
@@ -53,12 +59,19 @@ export async function checkCredentialFile(path: string, keys: CredentialKey[], c
         : { file, status: 'none', message: 'no secrets' };
     }
     const certificate = inspectCredential(ec.value, ls.doc!.placeOf(ec.path)).thumbprint;
-    await decryptLinkedService(ls, { keys, log });
+    let target: StoreTarget | undefined;
+    try {
+      target = (await openLinkedService(withParameterDefaults(ls), { keys, log })).target;
+    } catch (e) {
+      if (!isDmgwError(e) || e.code !== 'CREDENTIAL_UNBOUND') throw e;
+      return { file, status: 'reencrypt', certificate, message: `decrypts, but was made before credentials were bound to their server, so the gateway does not use it; re-encrypt it with \`dmgw encrypt ${file}\` (it binds it to the server the file names now: check that server first)` };
+    }
+    const bound = target ? `, bound to ${describeTarget(target)}` : '';
     const extra = plaintext.length ? `; also plaintext ${plaintext.join(', ')}: run \`dmgw encrypt ${file}\`` : '';
     if (certificate !== current) {
-      return { file, status: 'reencrypt', certificate, message: `decrypts with previous certificate ${certificate}; re-encrypt it for the current one with \`dmgw encrypt ${file}\`${extra}` };
+      return { file, status: 'reencrypt', certificate, target, message: `decrypts with previous certificate ${certificate}${bound}; re-encrypt it for the current one with \`dmgw encrypt ${file}\`${extra}` };
     }
-    return { file, status: plaintext.length ? 'plaintext' : 'ok', certificate, fields: plaintext.length ? plaintext : undefined, message: `decrypts with the current certificate ${certificate}${extra}` };
+    return { file, status: plaintext.length ? 'plaintext' : 'ok', certificate, target, fields: plaintext.length ? plaintext : undefined, message: `decrypts with the current certificate ${certificate}${bound}${extra}` };
   } catch (e) {
     if (!isDmgwError(e)) throw e;
     return { file, status: 'error', message: formatProblem(problemFromError(e)) };

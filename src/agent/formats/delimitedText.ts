@@ -281,7 +281,8 @@ export class CsvWriter {
     return out;
   }
 
-  private value(v: string | null): string {
+  /** One value as it is written (quoted, escaped, or the nullValue). */
+  value(v: string | null): string {
     const o = this.o;
     if (v === null) return o.nullValue;
     if (o.quoteChar) {

@@ -7,7 +7,9 @@
 import { statSync } from 'node:fs';
 import type { ChannelSettings } from '../../common/gateway/protocol.js';
 import { ChannelClient } from '../channel/client.js';
-import { nodeToken, readRegistration, registrationStamp, type Registration } from '../channel/registration.js';
+import { nodeToken, readRegistration, registrationStamp, writeRegistration, type Registration } from '../channel/registration.js';
+import { CertificateStore } from '../cert/store.js';
+import { registerSecret } from '../../common/redact.js';
 import { channelDispatcher } from '../channel/trust.js';
 import type { GatewayHome } from '../config/home.js';
 import { proxyFile, proxyFor, resolveProxy, type ProxySettings } from '../proxy/proxySettings.js';
@@ -55,9 +57,28 @@ export class Connection {
     const configured = await resolveProxy(this.home, this.env, this.proxyFlag);
     this.proxy = proxyFor(configured, reg.serviceUrl);
     this.bypassed = configured !== undefined && this.proxy === undefined;
-    this.client = new ChannelClient(reg.serviceUrl, channelDispatcher({ certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint }, this.proxy), token);
+    const trust = { certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint };
+    const proxy = this.proxy;
+    // a lease report that timed out is sent again on a connection of its own (the pooled ones may all be dead)
+    this.client = new ChannelClient(reg.serviceUrl, channelDispatcher(trust, proxy), token, () => channelDispatcher(trust, proxy));
     // in-flight calls on the old client finish on their own connections
     if (old) setTimeout(() => void old.close().catch(() => undefined), 60_000).unref();
+    return true;
+  }
+
+  /**
+   * Puts a renewed credential in use: sealed into registration.json for the gateway certificate, and into the client
+   * at once. False when `dmgw register` rewrote the registration meanwhile (that one wins: it is loaded next).
+   */
+  async useRenewedCredential(token: string, expiresAt: string): Promise<boolean> {
+    const reg = this.registration;
+    if (!reg || !this.client || this.changed()) return false;
+    const { sealedToken: _s, ...rest } = reg;
+    registerSecret(token);
+    await writeRegistration(this.home, { ...rest, credentialExpiresAt: expiresAt, credentialRenewedAt: new Date().toISOString() }, token, new CertificateStore(this.home).require().certPem);
+    this.client.setToken(token);
+    this.registration = readRegistration(this.home);
+    this.stamp = this.currentStamp();
     return true;
   }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { VERSION } from '../../common/version.js';
 import type { GatewayHome } from '../config/home.js';
 import type { CredentialEndpointStatus } from '../credentialEndpoint/server.js';
+import type { MetricsEndpointStatus } from './metricsServer.js';
 
 /** Online: talking to the service; Offline: cannot reach it (backing off); NeedRegistration: no valid credential; Upgrading: installing a new agent version. */
 export type HostStatus = 'Starting' | 'Online' | 'Offline' | 'NeedRegistration' | 'Upgrading' | 'Stopping' | 'Stopped';
@@ -15,6 +16,8 @@ export interface RunningJob {
   jobId: string;
   runId: string;
   pipeline: string;
+  /** an activity job: the data activity it runs (the service orchestrates the rest of the run) */
+  activity?: string;
   attempt: number;
   workerPid?: number;
   startedAt: string;
@@ -36,6 +39,18 @@ export interface HostState {
   runningJobs: RunningJob[];
   /** Present when the host serves the credential endpoint. */
   credentialEndpoint?: CredentialEndpointStatus;
+  /** Present when the host serves Prometheus metrics. */
+  metrics?: MetricsEndpointStatus;
+  /** The last thing about agent updates the operator should know: a refused or failed release, a wait. */
+  updateNotice?: UpdateNotice;
+}
+
+export interface UpdateNotice {
+  /** refused: not installed, and why; failed: could not fetch it (tried again later); waiting: for the version asked for */
+  kind: 'refused' | 'failed' | 'waiting';
+  version?: string;
+  message: string;
+  at: string;
 }
 
 export const stateFile = (home: GatewayHome): string => join(home.root, 'host-state.json');

@@ -44,13 +44,12 @@ export async function listen(conn: Connection, supervisor: Supervisor, state: Ho
     }
     supervisor.prepare();
     try {
-      const r = await conn.current().poll({ free: supervisor.free(), waitSeconds: conn.settings.pollWaitSeconds }, signal);
+      const r = await supervisor.take(() => conn.current().poll({ free: supervisor.free(), waitSeconds: conn.settings.pollWaitSeconds }, signal));
       backoff.reset();
       conn.settings = r.settings;
       supervisor.limit = r.concurrentJobsLimit;
       if (state.state.status !== 'Online') log.info('connected to the factory service');
       state.update({ ...(state.state.status === 'Upgrading' ? {} : { status: 'Online', message: undefined }), lastContactAt: new Date().toISOString(), concurrentJobsLimit: r.concurrentJobsLimit });
-      for (const job of r.jobs) supervisor.start(job);
     } catch (e) {
       if (signal.aborted) break;
       if (e instanceof ChannelFailure && e.kind === 'unauthorized') {

@@ -11,6 +11,7 @@ import { JobRun, spawnWorker, type JobRunOptions } from './jobRun.js';
 export class Supervisor {
   private readonly runs = new Map<string, { run: JobRun; job: JobMessage; done: Promise<void> }>();
   private readonly events = new EventEmitter();
+  private readonly polls = new Set<Promise<void>>();
   private spare?: ChildProcess;
   limit = 1;
 
@@ -35,13 +36,30 @@ export class Supervisor {
     this.events.emit('slot');
   }
 
-  /** Resolves once no job runs. */
+  /**
+   * Resolves once no job runs and no poll is in flight. A long poll that began before `drain` may still hand this
+   * node jobs (their leases are its own): they run to their end before the host may switch versions.
+   */
   async idle(): Promise<void> {
-    while (this.runs.size) await Promise.all([...this.runs.values()].map((r) => r.done));
+    while (this.runs.size || this.polls.size) await Promise.all([...this.polls, ...[...this.runs.values()].map((r) => r.done)]);
+  }
+
+  /** Leases jobs through `poll` (the listener's long poll) and starts them; idle() waits for it while it is in flight. */
+  take<T extends { jobs: JobMessage[] }>(poll: () => Promise<T>): Promise<T> {
+    const p = poll().then((r) => {
+      for (const job of r.jobs) this.start(job);
+      return r;
+    });
+    const tracked: Promise<void> = p.then(
+      () => this.polls.delete(tracked),
+      () => this.polls.delete(tracked),
+    ).then(() => undefined);
+    this.polls.add(tracked);
+    return p;
   }
 
   running(): RunningJob[] {
-    return [...this.runs.values()].map(({ run, job }) => ({ jobId: job.jobId, runId: job.runId, pipeline: job.pipeline.name, attempt: job.attempt, workerPid: run.workerPid, startedAt: run.startedAt }));
+    return [...this.runs.values()].map(({ run, job }) => ({ jobId: job.jobId, runId: job.runId, pipeline: job.pipeline.name, ...(job.activity ? { activity: job.activity.name } : {}), attempt: job.attempt, workerPid: run.workerPid, startedAt: run.startedAt }));
   }
 
   start(job: JobMessage): void {

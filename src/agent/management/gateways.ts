@@ -38,6 +38,8 @@ export interface GatewayDetail extends GatewaySummary {
   version?: string;
   createTime?: string;
   autoUpdate?: string;
+  /** ours (not in Azure): the rolling update ARM `upgrade` started, and why it halted */
+  rollout?: { status: string; version: string; currentNode?: string; updatedNodes: string[]; pendingNodes: string[]; reason?: string; startedAt?: string; endedAt?: string };
 }
 
 export interface GatewayKeys {
@@ -81,7 +83,14 @@ async function statusOf(scope: FactoryScope, ir: IntegrationRuntimeResource): Pr
     createTime: iso(p.createTime),
     autoUpdate: p.autoUpdate,
     nodes: (p.nodes ?? []).map(nodeOf),
+    ...((p as unknown as { rollout?: GatewayDetail['rollout'] }).rollout ? { rollout: (p as unknown as { rollout: GatewayDetail['rollout'] }).rollout } : {}),
   };
+}
+
+/** ARM `upgrade`: our service rolls the newest agent release over the gateway's nodes one at a time. */
+export async function upgradeGateway(scope: FactoryScope, name: string): Promise<GatewayDetail> {
+  await call(scope, { kind: 'gateway', name }, () => scope.client.integrationRuntimes.upgrade(scope.resourceGroup, scope.factory, name));
+  return showGateway(scope, name);
 }
 
 export async function listGateways(scope: FactoryScope): Promise<GatewaySummary[]> {

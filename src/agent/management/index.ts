@@ -12,3 +12,5 @@ export * from './runText.js';
 export * from './upload.js';
 export { explainManagementError } from './armErrors.js';
 export * from './releases.js';
+export * from './supportReports.js';
+export * from './testConnectivity.js';

@@ -57,7 +57,8 @@ function activityOf(a: ActivityRun): ActivityReport {
     durationMs: a.durationInMs,
     output: isObject(a.output) ? a.output : undefined,
     error: err,
-    attempt: typeof input.attempt === 'number' ? input.attempt : undefined,
+    // which delivery of its job to a node finished it: the service's gatewayAttempt (a whole-run job of an older service: input.attempt)
+    attempt: typeof (a as { gatewayAttempt?: unknown }).gatewayAttempt === 'number' ? ((a as { gatewayAttempt: number }).gatewayAttempt) : typeof input.attempt === 'number' ? input.attempt : undefined,
   };
 }
 

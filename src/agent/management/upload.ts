@@ -6,7 +6,7 @@
  * (`dmgw validate`) is refused before anything is sent.
  */
 import type { DatasetResource, IntegrationRuntimeResource, LinkedServiceResource, PipelineResource } from '@azure/arm-datafactory';
-import { DmgwError, formatProblem } from '../../common/errors.js';
+import { DmgwError, formatProblem, type Problem } from '../../common/errors.js';
 import { loadFactory } from '../../common/model/factory.js';
 import { hasErrors, validateFactory } from '../../common/validate/index.js';
 import { call, type FactoryScope } from './scope.js';
@@ -20,13 +20,19 @@ export interface UploadResult {
   warnings: string[];
 }
 
-export async function uploadFactory(scope: FactoryScope, dir: string): Promise<UploadResult> {
-  const factory = loadFactory(dir);
-  const problems = validateFactory(factory);
+/** The folder's problems (`dmgw validate`); throws, naming the first errors, when there is any error. */
+export function validateFolder(dir: string): Problem[] {
+  const problems = validateFactory(loadFactory(dir));
   if (hasErrors(problems)) {
     const errors = problems.filter((p) => p.severity === 'error');
     throw new DmgwError('FACTORY_INVALID', `the factory folder has ${errors.length} error${errors.length === 1 ? '' : 's'}, nothing was uploaded:\n  ${errors.slice(0, 5).map(formatProblem).join('\n  ')}${errors.length > 5 ? '\n  …' : ''}`, { file: dir }, `\`dmgw validate ${dir}\` lists them all`);
   }
+  return problems;
+}
+
+/** `problems`: the folder's, when the caller validated it already (validateFolder). */
+export async function uploadFactory(scope: FactoryScope, dir: string, problems: Problem[] = validateFolder(dir)): Promise<UploadResult> {
+  const factory = loadFactory(dir);
   const { client, resourceGroup: rg, factory: f } = scope;
   const out: UploadResult = { integrationRuntimes: [], linkedServices: [], datasets: [], pipelines: [], warnings: problems.map(formatProblem) };
   for (const ir of factory.integrationRuntimes.values()) {

@@ -42,7 +42,10 @@ export interface StoredProxy {
 export const DIRECT = 'direct';
 export const proxyFile = (home: GatewayHome): string => join(home.root, 'proxy.json');
 
-/** `http://[user[:password]@]host:port` → the parts, the credentials registered for redaction. */
+/**
+ * `http://[user[:password]@]host:port` → the parts, the credentials registered for redaction. A password is refused
+ * when the URL comes from a command line (`--proxy`, `dmgw proxy set URL`).
+ */
 export function parseProxyUrl(text: string, source: ProxySettings['source']): ProxySettings {
   let u: URL;
   try {
@@ -55,7 +58,17 @@ export function parseProxyUrl(text: string, source: ProxySettings['source']): Pr
   const username = u.username ? decodeURIComponent(u.username) : undefined;
   const password = u.password ? decodeURIComponent(u.password) : undefined;
   registerSecret(password);
-  return { url: `${u.protocol}//${u.host}`, username, password, source };
+  const url = `${u.protocol}//${u.host}`;
+  // the environment is the process's own; a command line is not (DMGW_PROXY, HTTPS_PROXY stay accepted)
+  if (password !== undefined && source === '--proxy') {
+    throw new DmgwError('USAGE', 'the proxy URL given on the command line holds a password, which other users of this machine can see (ps, shell history)', { field: 'proxy' }, `store it once, the password on stdin and kept encrypted: \`dmgw proxy set ${url} --user ${username ?? 'NAME'} --password-stdin\` (then leave the password out of --proxy, or --proxy out)`);
+  }
+  return { url, username, password, source };
+}
+
+/** Refuses a `--proxy` flag with a password (or not a URL) before a command does anything; `direct` passes. */
+export function checkProxyFlag(flag: string | undefined): void {
+  if (flag !== undefined && flag !== DIRECT) parseProxyUrl(flag, '--proxy');
 }
 
 /** Stores the proxy in the home; the password is sealed for the gateway's current certificate. */

@@ -1,14 +1,16 @@
 /**
- * The launcher (what `dmgw start` leaves running in the background): runs `dmgw host` from the newest verified
+ * The launcher (what `dmgw start` leaves running in the background): runs `dmgw host` from the verified current
  * version in DMGW_HOME/versions (or its own bundle when there is none), and restarts it when it exits with
  * ExitCode.Updating. A new version must pass a self-check (`cli.js --version` prints that version) and stay up for
- * `probationMs`; if it does not, the launcher marks it failed, points `current` back at the previous version and
- * starts that — an automatic rollback. Any other exit of the host ends the launcher with the host's code.
+ * `probationMs`; if it does not, the launcher marks that bundle (version + SHA-256) failed, points `current` back at
+ * the previous version and starts that — an automatic rollback. Every start re-verifies the version it launches.
+ * Any other exit of the host ends the launcher with the host's code.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { ExitCode } from '../../common/exitCodes.js';
 import type { Logger } from '../../common/log.js';
 import type { GatewayHome } from '../config/home.js';
+import { trustedKeys } from './trustStore.js';
 import { markFailed, readCurrentVersion, switchCurrent, verifiedCli } from './versions.js';
 
 export interface LaunchOptions {
@@ -21,13 +23,16 @@ export interface LaunchOptions {
   probationMs?: number;
 }
 
-/** Which bundle to run: `current` when it is installed and still matches its checksum, else our own. */
+/**
+ * Which bundle to run: `current` when it is installed and verifies now — signed by a release key trusted at this
+ * moment, bytes matching its manifest — else our own. A key removed from the trust list stops its releases here.
+ */
 export function launchTarget(home: GatewayHome, ownCli: string, log?: Logger): { cli: string; version?: string } {
   const cur = readCurrentVersion(home);
   if (!cur) return { cli: ownCli };
-  const cli = verifiedCli(home, cur.version);
-  if (cli) return { cli, version: cur.version };
-  log?.error(`agent ${cur.version} in ${home.versionsDir} is missing or does not match its checksum; running the bundled agent`);
+  const v = verifiedCli(home, cur.version, trustedKeys(home, log));
+  if ('cli' in v) return { cli: v.cli, version: cur.version };
+  log?.error(`not launching agent ${cur.version} from ${home.versionsDir}: ${v.why}; running the bundled agent`);
   return { cli: ownCli };
 }
 

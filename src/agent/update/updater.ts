@@ -1,47 +1,84 @@
 /**
- * The host's side of self-update (actions/runner's SelfUpdater): the heartbeat hands it the service's offer; when
- * it is due — asked for through ARM `upgrade` or `dmgw update`, or the node's schedule window is open and the
- * gateway's autoUpdate is On — the host stops taking work, waits for running jobs to finish, downloads the bundle
- * over the pinned channel, checks its SHA-256 and the service's signature, installs it beside the current one,
- * switches `current`, and exits with ExitCode.Updating so its launcher restarts it on the new version.
+ * The host's side of self-update (actions/runner's SelfUpdater): the heartbeat hands it the service's offer, which
+ * it judges first (offerCheck.ts: signed by a trusted release key, not older, not failed before) — a refusal is
+ * logged, shown in `dmgw status` and never acted on, whatever ARM `upgrade` or the schedule asks. When an acceptable
+ * offer is due — asked for through ARM `upgrade` or `dmgw update`, or the schedule window is open and the gateway's
+ * autoUpdate is On — the host stops taking work, waits for running jobs to finish (and for the long poll in flight, whose
+ * jobs are the node's to finish too), downloads the bundle, checks it
+ * against the signed manifest, installs it beside the current one with manifest and signature, switches `current`
+ * and exits with ExitCode.Updating so its launcher restarts it on the new version. A download that breaks or a
+ * service that cannot serve it is tried again at a later offer: only a bundle that does not match its manifest is
+ * final (until the host restarts), and only a start that fails marks the bundle failed (launcher.ts).
  */
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { sha256Hex, verifyRelease, VERSION_PATTERN, type AgentUpdateOffer } from '../../common/gateway/agentRelease.js';
+import { isDmgwError } from '../../common/errors.js';
+import type { AgentUpdateOffer } from '../../common/gateway/agentRelease.js';
+import { checkBundle, ReleaseRefused, verifyManifest, type ReleaseManifest } from '../../common/gateway/releaseManifest.js';
 import type { Logger } from '../../common/log.js';
 import { VERSION } from '../../common/version.js';
+import { ChannelFailure } from '../channel/client.js';
 import type { GatewayHome } from '../config/home.js';
 import { readSettings } from '../config/settings.js';
 import { inUpdateWindow, parseUpdateSchedule } from '../config/updateSchedule.js';
+import { sleep } from '../host/backoff.js';
 import type { Connection } from '../host/connection.js';
-import type { HostStateWriter } from '../host/hostState.js';
+import type { HostStateWriter, UpdateNotice } from '../host/hostState.js';
 import type { Supervisor } from '../host/supervisor.js';
-import { hasFailed, installVersion, readCurrentVersion, switchCurrent } from './versions.js';
+import { checkOffer, signedBy } from './offerCheck.js';
+import { clearUpdateRequest, readUpdateRequest } from './request.js';
+import { NO_TRUSTED_KEY, trustedKeys } from './trustStore.js';
+import { failedBefore, installVersion, readCurrentVersion, switchCurrent, type SignedManifest } from './versions.js';
 
-/** `dmgw update` leaves this file for the host: update at the next offer, whatever the schedule. */
-export const updateRequestFile = (home: GatewayHome): string => join(home.root, 'update-requested');
+const DOWNLOAD_ATTEMPTS = 3;
 
 export class Updater {
   private busy = false;
-  private refused = new Set<string>();
+  private target?: string;
+  /** refusals of bundles whose download did not match their signed manifest, by `version:sha256`: not fetched again until restart */
+  private readonly altered = new Map<string, string>();
+  /** after a download that could not be fetched, no new try before this time */
+  private retryAt = 0;
+  private readonly retryMs: number;
 
   constructor(
-    private readonly o: { home: GatewayHome; conn: Connection; supervisor: Supervisor; state: HostStateWriter; log: Logger; exit: () => void },
-  ) {}
+    private readonly o: { home: GatewayHome; conn: Connection; supervisor: Supervisor; state: HostStateWriter; log: Logger; exit: () => void; env?: NodeJS.ProcessEnv },
+  ) {
+    this.retryMs = Number(o.env?.DMGW_UPDATE_RETRY_SECONDS ?? 60) * 1000;
+  }
 
   /** The version the heartbeat should report as being installed. */
   get upgradingTo(): string | undefined {
     return this.busy ? this.target : undefined;
   }
 
-  private target?: string;
+  /** The version the node's operator asked for (`dmgw update --to V`), for the heartbeat to ask the service for. */
+  get wantedVersion(): string | undefined {
+    return readUpdateRequest(this.o.home)?.to;
+  }
 
   consider(offer: AgentUpdateOffer | undefined): void {
-    if (!offer || this.busy || offer.version === VERSION || this.refused.has(offer.version)) return;
+    if (this.busy) return;
     const { home, log } = this.o;
-    if (!VERSION_PATTERN.test(offer.version)) return this.refuse(offer.version, `the service offers "${offer.version}", which is not a version`);
-    if (hasFailed(home, offer.version)) return this.refuse(offer.version, `agent ${offer.version} failed to start here before (rolled back); not installing it again`);
-    const asked = offer.requested || existsSync(updateRequestFile(home));
+    const request = readUpdateRequest(home);
+    if (request?.to === VERSION) {
+      clearUpdateRequest(home);
+      log.info(`agent ${VERSION} was asked for (dmgw update --to) and is running`);
+    }
+    const trusted = trustedKeys(home, log);
+    if (!trusted.length) return this.notice({ kind: 'refused', message: NO_TRUSTED_KEY });
+    if (!offer) return this.notice(request?.to && request.to !== VERSION ? { kind: 'waiting', version: request.to, message: `waiting for agent ${request.to} (asked with dmgw update --to): the service does not offer it` } : undefined);
+    let decision;
+    try {
+      decision = checkOffer(offer, { trusted, running: VERSION, request, failedBefore: (v, sha) => failedBefore(home, v, sha) });
+    } catch (e) {
+      if (!isDmgwError(e)) throw e;
+      return this.notice({ kind: 'refused', version: offer.version, message: `${e.message}${e.hint ? ` — ${e.hint}` : ''}` });
+    }
+    if (decision.kind === 'skip') return this.notice(decision.why ? { kind: 'waiting', version: request?.to, message: decision.why } : undefined);
+    // the same refusal as when its download was checked, not a new one at every heartbeat
+    const altered = this.altered.get(`${decision.manifest.version}:${decision.manifest.sha256}`);
+    if (altered) return this.notice({ kind: 'refused', version: decision.manifest.version, message: altered });
+    if (Date.now() < this.retryAt) return;
+    const asked = offer.requested || request !== undefined;
     let inWindow = false;
     try {
       inWindow = offer.autoUpdate && inUpdateWindow(parseUpdateSchedule(readSettings(home)['update.schedule']), new Date());
@@ -50,42 +87,73 @@ export class Updater {
     }
     if (!asked && !inWindow) return;
     this.busy = true;
-    this.target = offer.version;
-    log.info(`updating ${VERSION} → ${offer.version} (${asked ? 'requested' : 'scheduled window'}): taking no new jobs, waiting for ${this.o.supervisor.running().length} running`);
-    void this.apply(offer);
+    this.target = decision.manifest.version;
+    log.info(
+      `updating ${VERSION} → ${decision.manifest.version}${decision.downgrade ? ' (a downgrade the operator asked for)' : ''} (${asked ? 'requested' : 'scheduled window'}; signed by ${signedBy(decision.manifest)}): taking no new jobs, waiting for ${this.o.supervisor.running().length} running and for the poll in flight`,
+    );
+    void this.apply(offer.path, decision.manifest, decision.signed);
   }
 
-  private refuse(version: string, why: string): void {
-    this.refused.add(version);
-    this.o.log.warn(why);
+  /** Shows `n` in `dmgw status` and logs it once (heartbeats repeat the same offer); undefined clears it. */
+  private notice(n: Omit<UpdateNotice, 'at'> | undefined): void {
+    const old = this.o.state.state.updateNotice;
+    if (old?.message === n?.message) return;
+    if (n) this.o.log[n.kind === 'waiting' ? 'info' : 'warn'](n.message);
+    this.o.state.update({ updateNotice: n && { ...n, at: new Date().toISOString() } });
   }
 
-  private async apply(offer: AgentUpdateOffer): Promise<void> {
-    const { home, conn, supervisor, state, log } = this.o;
+  private async apply(path: string, m: ReleaseManifest, signed: SignedManifest): Promise<void> {
+    const { home, supervisor, state, log } = this.o;
     supervisor.drain();
-    state.update({ status: 'Upgrading', message: `installing agent ${offer.version} once running jobs finish` });
+    state.update({ status: 'Upgrading', message: `installing agent ${m.version} once running jobs finish` });
     await supervisor.idle();
-    try {
-      const pinned = conn.registration?.serviceCertificatePem;
-      if (!pinned) throw new Error('the service certificate is not pinned (a publicly trusted service): updates need it to check the signature');
-      const bytes = await conn.current().download(offer.path);
-      const sha = sha256Hex(bytes);
-      if (sha !== offer.sha256.toLowerCase()) throw new Error(`refused agent ${offer.version}: its SHA-256 is ${sha}, the service announced ${offer.sha256}`);
-      if (!verifyRelease(offer.version, sha, offer.signature, pinned)) throw new Error(`refused agent ${offer.version}: the signature does not verify against the pinned service certificate`);
-      installVersion(home, offer.version, bytes, sha);
-      const before = readCurrentVersion(home)?.version;
-      switchCurrent(home, offer.version, before);
-      rmSync(updateRequestFile(home), { force: true });
-      log.info(`agent ${offer.version} installed (sha256 ${sha}, signature verified); restarting on it`);
-      state.update({ message: `restarting on agent ${offer.version}` });
-      this.o.exit();
-    } catch (e) {
-      log.error(`update to ${offer.version} failed: ${(e as Error).message}; staying on ${VERSION}`);
-      this.refused.add(offer.version);
+    const resume = (n: Omit<UpdateNotice, 'at'>) => {
       this.busy = false;
       this.target = undefined;
       supervisor.resume();
-      state.update({ status: 'Online', message: `update to ${offer.version} failed: ${(e as Error).message}` });
+      state.update({ status: 'Online', message: undefined });
+      this.notice(n);
+    };
+    let bytes: Buffer;
+    try {
+      bytes = await this.download(path, m.version);
+    } catch (e) {
+      this.retryAt = Date.now() + this.retryMs;
+      return resume({ kind: 'failed', version: m.version, message: `could not download agent ${m.version}: ${(e as Error).message}; staying on ${VERSION}, trying again at a later offer` });
+    }
+    try {
+      checkBundle(m, bytes);
+    } catch (e) {
+      if (!(e instanceof ReleaseRefused)) throw e;
+      const message = `${e.message}; staying on ${VERSION}, not fetching this bundle again until restarted`;
+      this.altered.set(`${m.version}:${m.sha256}`, message);
+      return resume({ kind: 'refused', version: m.version, message });
+    }
+    try {
+      // the trust list may have changed while the jobs finished
+      verifyManifest(signed.bytes, signed.signature, trustedKeys(home, log));
+      installVersion(home, m, bytes, signed);
+      switchCurrent(home, m.version, readCurrentVersion(home)?.version);
+    } catch (e) {
+      return resume({ kind: e instanceof ReleaseRefused ? 'refused' : 'failed', version: m.version, message: `agent ${m.version} not installed: ${(e as Error).message}; staying on ${VERSION}` });
+    }
+    clearUpdateRequest(home);
+    log.info(`agent ${m.version} installed (sha256 ${m.sha256}, signed by ${signedBy(m)}); restarting on it`);
+    state.update({ message: `restarting on agent ${m.version}`, updateNotice: undefined });
+    this.o.exit();
+  }
+
+  /** Fetches the bundle, trying again a few times when the connection breaks or the service fails. */
+  private async download(path: string, version: string): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.conn.current().download(path);
+      } catch (e) {
+        const transient = e instanceof ChannelFailure && (e.kind === 'unreachable' || e.kind === 'unavailable');
+        if (!transient || attempt >= DOWNLOAD_ATTEMPTS) throw e;
+        this.o.log.warn(`download of agent ${version} failed (attempt ${attempt} of ${DOWNLOAD_ATTEMPTS}): ${(e as Error).message}`);
+        await sleep(2000 * attempt);
+      }
     }
   }
 }

@@ -3,7 +3,7 @@
  * each resource becomes a document as if it were a file of the ADF Git layout, so error positions still name
  * `pipeline/NAME.json:line:col`.
  */
-import type { JobMessage, NamedResource } from '../../common/gateway/protocol.js';
+import type { JobMessage, NamedResource, ProbeMessage } from '../../common/gateway/protocol.js';
 import { JsonDocument } from '../../common/jsonDocument.js';
 import { addDocument, emptyFactory, type Factory } from '../../common/model/factory.js';
 import { RESOURCE_FOLDERS, type ResourceKind } from '../../common/model/types.js';
@@ -14,5 +14,12 @@ export function factoryOfJob(job: JobMessage): Factory {
   for (const ls of job.linkedServices) add('linkedService', ls);
   for (const ds of job.datasets) add('dataset', ds);
   add('pipeline', job.pipeline);
+  return factory;
+}
+
+/** The linked services of a probe (interactive Test Connection) as a factory, so references between them resolve as in a job. */
+export function factoryOfProbe(probe: Pick<ProbeMessage, 'factoryName' | 'linkedServices'>): Factory {
+  const factory = emptyFactory(`${probe.factoryName} (test connection)`);
+  for (const ls of probe.linkedServices) addDocument(factory, 'linkedService', new JsonDocument(`${RESOURCE_FOLDERS.linkedService}/${ls.name}.json`, JSON.stringify(ls, null, 2)), ls.name);
   return factory;
 }

@@ -3,7 +3,8 @@
  * end, warnings and errors as they come, and a progress line (rows, bytes, rate, ETA when the size is
  * known) redrawn in place on a terminal, or printed every few seconds into a log file.
  */
-import type { RunEvent } from '../../common/events.js';
+import { isCopyOutput, type RunEvent } from '../../common/events.js';
+import { activityLabel, outputSummary } from '../../common/runEventStream.js';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -39,7 +40,7 @@ export function progressDisplay(out: { write(s: string): unknown; isTTY?: boolea
         line(`run ${e.runId}: pipeline ${e.pipeline}`);
         break;
       case 'activity-started':
-        line(`▶ ${e.activity} (${e.activityType})`);
+        line(`▶ ${activityLabel(e)} (${e.activityType})`);
         break;
       case 'progress': {
         const eta = e.rowsTotal && e.rowsPerSecond > 0 && e.rowsTotal > e.rowsRead ? `  ETA ${humanDuration(((e.rowsTotal - e.rowsRead) / e.rowsPerSecond) * 1000)}` : '';
@@ -60,8 +61,9 @@ export function progressDisplay(out: { write(s: string): unknown; isTTY?: boolea
         break;
       case 'activity-finished': {
         const o = e.output;
-        const detail = o ? `: ${num(o.rowsCopied)} rows, ${humanBytes(o.dataWritten)} in ${o.copyDuration.toFixed(1)} s (${num(Math.round(o.rowsCopied / Math.max(o.copyDuration, 0.001)))} rows/s)${o.retries ? `, ${o.retries} retries` : ''}${o.dataConsistencyVerification ? `, consistency ${o.dataConsistencyVerification.ok ? 'verified' : 'FAILED'}` : ''}` : '';
-        line(`${e.status === 'Succeeded' ? '✔' : '✖'} ${e.activity} ${e.status}${detail}${e.error ? `: ${e.error.message}${e.error.hint ? ` — ${e.error.hint}` : ''}` : ''}`);
+        const other = outputSummary(o);
+        const detail = isCopyOutput(o) ? `: ${num(o.rowsCopied)} rows, ${humanBytes(o.dataWritten)} in ${o.copyDuration.toFixed(1)} s (${num(Math.round(o.rowsCopied / Math.max(o.copyDuration, 0.001)))} rows/s)${o.retries ? `, ${o.retries} retries` : ''}${o.dataConsistencyVerification ? `, consistency ${o.dataConsistencyVerification.ok ? 'verified' : 'FAILED'}` : ''}` : other ? `: ${other}` : '';
+        line(`${e.status === 'Succeeded' ? '✔' : '✖'} ${activityLabel(e)} ${e.status}${detail}${e.error ? `: ${e.error.message}${e.error.hint ? ` — ${e.error.hint}` : ''}` : ''}`);
         break;
       }
       case 'run-finished':
