@@ -8,6 +8,8 @@ import { integrationRuntimeRoutes } from './integrationRuntimeRoutes.js';
 import { nodeRoutes } from './nodeRoutes.js';
 import { runRoutes } from './runRoutes.js';
 import { subscriptionRoutes } from './subscriptionRoutes.js';
+import { supportReportRoutes } from './supportReportRoutes.js';
+import { testConnectivityRoutes } from './testConnectivityRoute.js';
 
 export function armRoutes(router: Router, ctx: ServiceContext): Router {
   subscriptionRoutes(router, ctx);
@@ -17,5 +19,7 @@ export function armRoutes(router: Router, ctx: ServiceContext): Router {
   nodeRoutes(router, ctx);
   runRoutes(router, ctx);
   agentReleaseRoutes(router, ctx);
+  supportReportRoutes(router, ctx);
+  testConnectivityRoutes(router, ctx);
   return router;
 }

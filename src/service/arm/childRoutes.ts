@@ -1,22 +1,28 @@
-/** Linked services, datasets and pipelines: createOrUpdate (PUT), get, delete, listByFactory. */
-import { readJson } from '../http/json.js';
+/**
+ * Linked services, datasets and pipelines: createOrUpdate (PUT), get, delete, listByFactory. A linked service
+ * that runs through a gateway is stored with its secrets encrypted for the gateway (encryptOnArrival.ts); every
+ * answer shows secrets masked as ADF does (the store keeps them so: store/resources.ts).
+ */
+import { checkDatasetPut, checkLinkedServicePut, checkPipelinePut } from '../../common/model/armBodySchemas.js';
+import { readBody } from '../http/body.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
 import type { StoredKind } from '../store/resources.js';
 import { FACTORY_PATH } from './ids.js';
-import { checkName, childOf, factoryOf, KIND_WORDS, propertiesOf } from './lookup.js';
+import { checkName, childOf, factoryOf, KIND_WORDS, refuseEchoedMask } from './lookup.js';
 import { entity, entityForGet, preconditionFailed, writeConditionOf } from './etag.js';
+import { encryptOnArrival } from './encryptOnArrival.js';
 import { childJson } from './shapes.js';
-import { badRequest } from '../http/httpError.js';
 
-const KINDS: Array<{ kind: StoredKind; segment: string }> = [
-  { kind: 'linkedservices', segment: 'linkedservices' },
-  { kind: 'datasets', segment: 'datasets' },
-  { kind: 'pipelines', segment: 'pipelines' },
-];
+/** Each kind with the schema of its PUT body (common/model/armBodySchemas.ts: what the service reads of it). */
+const KINDS = [
+  { kind: 'linkedservices', segment: 'linkedservices', check: checkLinkedServicePut },
+  { kind: 'datasets', segment: 'datasets', check: checkDatasetPut },
+  { kind: 'pipelines', segment: 'pipelines', check: checkPipelinePut },
+] as const satisfies ReadonlyArray<{ kind: StoredKind; segment: string; check: unknown }>;
 
 export function childRoutes(router: Router, ctx: ServiceContext): void {
-  for (const { kind, segment } of KINDS) {
+  for (const { kind, segment, check } of KINDS) {
     const list = `${FACTORY_PATH}/${segment}`;
     const item = `${list}/{name}`;
     router.add('GET', list, async ({ params }) => {
@@ -26,11 +32,11 @@ export function childRoutes(router: Router, ctx: ServiceContext): void {
     router.add('PUT', item, async ({ req, params }) => {
       const f = await factoryOf(ctx, params);
       checkName(kind, params.name!);
-      const props = propertiesOf(await readJson(req));
-      if (kind !== 'pipelines' && typeof props.type !== 'string') throw badRequest(`properties.type is required`, 'BadRequest', 'properties.type');
-      if (kind === 'datasets' && !(props.linkedServiceName as { referenceName?: unknown } | undefined)?.referenceName) throw badRequest('properties.linkedServiceName.referenceName is required', 'BadRequest', 'properties.linkedServiceName');
+      const props = (await readBody(req, check)).properties;
+      refuseEchoedMask(kind, props);
       const cond = writeConditionOf(req);
-      const row = await ctx.resources.upsert(f.id, kind, params.name!, props, cond);
+      const stored = kind === 'linkedservices' ? await encryptOnArrival(ctx, f, params.name!, props) : props;
+      const row = await ctx.resources.upsert(f.id, kind, params.name!, stored, cond);
       if (!row) throw preconditionFailed(`${KIND_WORDS[kind]} '${params.name}'`, cond, (await ctx.resources.get(f.id, kind, params.name!))?.etag);
       return entity(childJson(f, row), row.etag);
     });

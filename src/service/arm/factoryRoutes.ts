@@ -1,5 +1,6 @@
 /** Microsoft.DataFactory/factories: createOrUpdate, update, get, delete, listByResourceGroup, list. */
-import { readJson } from '../http/json.js';
+import { checkFactoryPatch, checkFactoryPut } from '../../common/model/armBodySchemas.js';
+import { readBody } from '../http/body.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
 import { factoryKey } from '../store/factories.js';
@@ -19,7 +20,7 @@ export function factoryRoutes(router: Router, ctx: ServiceContext): void {
   }));
   router.add('PUT', FACTORY_PATH, async ({ req, params }) => {
     checkName('factory', params.factoryName!);
-    const body = ((await readJson(req)) ?? {}) as { location?: string; tags?: unknown; identity?: unknown; properties?: Record<string, unknown> };
+    const body = await readBody(req, checkFactoryPut);
     const { provisioningState: _p, createTime: _c, version: _v, ...properties } = body.properties ?? {};
     const cond = writeConditionOf(req);
     const row = await ctx.factories.upsert({ subscription: params.subscriptionId!, resourceGroup: params.resourceGroupName!, name: params.factoryName!, location: body.location, tags: body.tags, identity: body.identity, properties }, cond);
@@ -28,7 +29,7 @@ export function factoryRoutes(router: Router, ctx: ServiceContext): void {
   });
   router.add('PATCH', FACTORY_PATH, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
-    const body = ((await readJson(req)) ?? {}) as { tags?: unknown; identity?: unknown };
+    const body = await readBody(req, checkFactoryPatch);
     const cond = writeConditionOf(req);
     const row = await ctx.factories.patch(f.id, body.tags, body.identity, cond);
     if (!row) throw preconditionFailed(`factory '${f.name}'`, cond, (await ctx.factories.get(f.id))?.etag);

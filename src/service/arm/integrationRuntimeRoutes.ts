@@ -3,17 +3,19 @@
  * regenerateAuthKey, monitoringData, upgrade, getConnectionInfo; plus listCertificates (ours: the certificates
  * nodes registered with, which the extension encrypts credentials for).
  */
-import { formatGatewayKey, KEY_NAMES, type KeyName } from '../../common/gateway/key.js';
+import { formatGatewayKey, type KeyName } from '../../common/gateway/key.js';
 import { VERSION } from '../../common/version.js';
 import { badRequest } from '../http/httpError.js';
-import { readJson } from '../http/json.js';
+import { checkIntegrationRuntimePatch, checkIntegrationRuntimePut, checkRegenerateAuthKey } from '../../common/model/armBodySchemas.js';
+import { readBody } from '../http/body.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
 import type { FactoryRow } from '../store/factories.js';
 import type { GatewayRow } from '../store/gateways.js';
 import { gatewayState } from '../status/nodeStatus.js';
+import { rolloutView, startRollout } from '../rollout/rollout.js';
 import { FACTORY_PATH, factoryId } from './ids.js';
-import { checkName, childOf, factoryOf, gatewayOfIr, propertiesOf } from './lookup.js';
+import { checkName, childOf, factoryOf, gatewayOfIr, refuseEchoedMask } from './lookup.js';
 import { entity, entityForGet, preconditionFailed, writeConditionOf } from './etag.js';
 import { childJson, irStatusJson, nodeJson } from './shapes.js';
 
@@ -28,8 +30,9 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
   router.add('PUT', ITEM, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
     checkName('integrationRuntimes', params.name!);
-    const props = propertiesOf(await readJson(req));
+    const props = (await readBody(req, checkIntegrationRuntimePut)).properties;
     if (props.type !== 'SelfHosted') throw badRequest(`integration runtime type '${String(props.type)}' is not supported here: this service runs work on self-hosted gateways; use "type": "SelfHosted"`, 'BadRequest', 'properties.type');
+    refuseEchoedMask('integrationRuntimes', props);
     const cond = writeConditionOf(req);
     const row = await ctx.resources.upsert(f.id, 'integrationRuntimes', params.name!, props, cond);
     if (!row) throw preconditionFailed(`integration runtime '${params.name}'`, cond, (await ctx.resources.get(f.id, 'integrationRuntimes', params.name!))?.etag);
@@ -44,8 +47,7 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
   router.add('PATCH', ITEM, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
     const { ir, gateway } = await gatewayOfIr(ctx, f, params.name!);
-    const body = ((await readJson(req)) ?? {}) as { autoUpdate?: string; updateDelayOffset?: string };
-    if (body.autoUpdate !== undefined && !['On', 'Off'].includes(body.autoUpdate)) throw badRequest('autoUpdate must be On or Off', 'BadRequest', 'autoUpdate');
+    const body = await readBody(req, checkIntegrationRuntimePatch);
     // The update is a write to the IR: a new etag, taken first so that of two writers holding one etag only one applies.
     const cond = writeConditionOf(req);
     const row = await ctx.resources.touch(f.id, 'integrationRuntimes', ir.name, cond);
@@ -56,8 +58,12 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
   router.add('DELETE', ITEM, async ({ params }) => {
     const f = await factoryOf(ctx, params);
     const g = await ctx.gateways.get(f.id, params.name!);
-    if (g) await ctx.gateways.delete(g.id);
-    return { status: (await ctx.resources.delete(f.id, 'integrationRuntimes', params.name!)) ? 200 : 204 };
+    const existed = !!(await ctx.resources.get(f.id, 'integrationRuntimes', params.name!));
+    if (g) {
+      const ended = await ctx.gateways.delete(g);
+      ctx.log('info', `integration runtime ${f.name}/${g.name} deleted with its nodes${ended ? `; ${ended} unfinished run(s) failed` : ''}`);
+    } else await ctx.resources.delete(f.id, 'integrationRuntimes', params.name!);
+    return { status: existed || g ? 200 : 204 };
   });
   router.add('POST', `${ITEM}/getStatus`, async ({ params }) => {
     const f = await factoryOf(ctx, params);
@@ -66,7 +72,8 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
     const leased = await ctx.jobs.leasedByNode(gateway.id);
     const state = gatewayState(nodes, ctx.settings);
     const latest = (await ctx.releases.latest())?.version ?? VERSION;
-    return { status: 200, body: irStatusJson(f.name, ir.name, gateway, state, nodes.map((n) => nodeJson(n, ctx.settings, leased.get(n.id) ?? 0, latest)), ctx.publicUrl, latest) };
+    const rollout = await rolloutView(ctx, gateway.id);
+    return { status: 200, body: irStatusJson(f.name, ir.name, gateway, state, nodes.map((n) => nodeJson(n, ctx.settings, leased.get(n.id) ?? 0, latest)), ctx.publicUrl, latest, rollout) };
   });
   router.add('POST', `${ITEM}/listAuthKeys`, async ({ params }) => {
     const f = await factoryOf(ctx, params);
@@ -76,9 +83,8 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
   router.add('POST', `${ITEM}/regenerateAuthKey`, async ({ req, params }) => {
     const f = await factoryOf(ctx, params);
     const { gateway } = await gatewayOfIr(ctx, f, params.name!);
-    const keyName = ((await readJson(req)) as { keyName?: string } | undefined)?.keyName;
-    if (!KEY_NAMES.includes(keyName as KeyName)) throw badRequest('keyName must be authKey1 or authKey2', 'BadRequest', 'keyName');
-    const g = await ctx.gateways.regenerate(gateway.id, keyName as KeyName);
+    const { keyName } = await readBody(req, checkRegenerateAuthKey);
+    const g = await ctx.gateways.regenerate(gateway.id, keyName);
     ctx.log('info', `gateway ${f.name}/${g.name}: ${keyName} regenerated; node credentials issued under it are revoked`);
     const keys = authKeys(ctx, f, g);
     // ADF answers with the regenerated key only.
@@ -95,15 +101,17 @@ export function integrationRuntimeRoutes(router: Router, ctx: ServiceContext): v
       concurrentJobsLimit: n.concurrent_jobs_limit,
       concurrentJobsRunning: leased.get(n.id) ?? 0,
       maxConcurrentJobs: n.max_concurrent_jobs,
-      sentBytes: 0,
-      receivedBytes: 0,
+      // the node's data traffic: what its Copy activities wrote to sinks (sent) and read from sources (received)
+      sentBytes: Number(n.bytes_written),
+      receivedBytes: Number(n.bytes_read),
     }));
     return { status: 200, body: { name: ir.name, nodes } };
   });
   router.add('POST', `${ITEM}/upgrade`, async ({ params }) => {
     const f = await factoryOf(ctx, params);
     const { gateway } = await gatewayOfIr(ctx, f, params.name!);
-    await ctx.gateways.requestUpgrade(gateway.id);
+    const rollout = await startRollout(ctx, gateway.id);
+    if (!rollout) ctx.log('warn', `upgrade of gateway ${f.name}/${gateway.name}: no agent release is published, nothing to roll out`);
     return { status: 200 };
   });
   router.add('POST', `${ITEM}/getConnectionInfo`, async ({ params }) => {

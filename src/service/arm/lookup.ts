@@ -1,4 +1,5 @@
 /** Finding the resources a route is about, or answering with ARM's 404. */
+import { echoedMask, MASK } from '../../common/maskSecrets.js';
 import { notFound, badRequest } from '../http/httpError.js';
 import type { ServiceContext } from '../context.js';
 import type { FactoryRow } from '../store/factories.js';
@@ -23,6 +24,8 @@ export async function childOf(ctx: ServiceContext, f: FactoryRow, kind: StoredKi
 export async function gatewayOfIr(ctx: ServiceContext, f: FactoryRow, name: string): Promise<{ ir: ResourceRow; gateway: GatewayRow }> {
   const ir = await childOf(ctx, f, 'integrationRuntimes', name);
   const gateway = await ctx.gateways.ensure(f.id, ir.name);
+  // deleted since the lookup above
+  if (!gateway) throw notFound(`The ${KIND_WORDS.integrationRuntimes} '${name}' was not found in factory '${f.name}'.`);
   return { ir, gateway };
 }
 
@@ -40,4 +43,10 @@ export function propertiesOf(body: unknown): Record<string, unknown> {
   const p = (body as { properties?: unknown } | undefined)?.properties;
   if (!p || typeof p !== 'object' || Array.isArray(p)) throw badRequest('the request body must be an object with "properties"', 'BadRequest', 'properties');
   return p as Record<string, unknown>;
+}
+
+/** A PUT that sends back the mask an answer showed would store ten asterisks in place of the secret: refused. */
+export function refuseEchoedMask(kind: StoredKind, properties: Record<string, unknown>): void {
+  const at = echoedMask(properties, kind === 'linkedservices');
+  if (at) throw badRequest(`${at} is ${MASK}, what answers show in place of a secret, not the secret: send the secret itself (or an EncryptedCredential) when you write the ${KIND_WORDS[kind]}`, 'MaskedSecret', at);
 }

@@ -1,6 +1,7 @@
 /** integrationRuntimeNodes: get, update (concurrentJobsLimit), delete (revokes the node), ipAddress. */
-import { badRequest, notFound } from '../http/httpError.js';
-import { readJson } from '../http/json.js';
+import { checkNodePatch } from '../../common/model/armBodySchemas.js';
+import { readBody } from '../http/body.js';
+import { notFound } from '../http/httpError.js';
 import type { Router } from '../http/router.js';
 import type { ServiceContext } from '../context.js';
 import { FACTORY_PATH } from './ids.js';
@@ -23,11 +24,8 @@ export function nodeRoutes(router: Router, ctx: ServiceContext): void {
   });
   router.add('PATCH', ITEM, async ({ req, params }) => {
     const { gateway, node } = await find(params);
-    const limit = ((await readJson(req)) as { concurrentJobsLimit?: unknown } | undefined)?.concurrentJobsLimit;
-    if (limit !== undefined) {
-      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 256) throw badRequest('concurrentJobsLimit must be an integer from 1 to 256', 'BadRequest', 'concurrentJobsLimit');
-      await ctx.nodes.setLimit(node.id, limit);
-    }
+    const { concurrentJobsLimit } = await readBody(req, checkNodePatch);
+    if (concurrentJobsLimit !== undefined) await ctx.nodes.setLimit(node.id, concurrentJobsLimit);
     const updated = (await ctx.nodes.get(gateway.id, node.name))!;
     return { status: 200, body: nodeJson(updated, ctx.settings, (await ctx.jobs.leasedByNode(gateway.id)).get(node.id) ?? 0) };
   });

@@ -2,6 +2,7 @@
  * ADF's RunFilterParameters for queryPipelineRuns / queryActivityruns: a required lastUpdated window, filters
  * (operand, operator Equals|NotEquals|In|NotIn, values), orderBy, and a continuation token for pages.
  */
+import type { RunFilterBody } from '../../common/model/armBodySchemas.js';
 import { badRequest } from '../http/httpError.js';
 
 export interface RunFilter {
@@ -14,20 +15,15 @@ export interface RunFilter {
 
 export const PAGE_SIZE = 100;
 
-export function parseRunFilter(body: unknown): RunFilter {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const date = (field: string): Date => {
-    const d = new Date(String(b[field] ?? ''));
-    if (b[field] === undefined || Number.isNaN(d.getTime())) throw badRequest(`${field} is required and must be an ISO 8601 date-time`, 'BadRequest', field);
-    return d;
-  };
-  const offset = b.continuationToken ? Number(Buffer.from(String(b.continuationToken), 'base64url').toString()) : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw badRequest('continuationToken is not one this service issued', 'BadRequest', 'continuationToken');
+/** `b` was checked against its schema (common/model/armBodySchemas.ts): the dates parse, filters are well formed. */
+export function parseRunFilter(b: RunFilterBody): RunFilter {
+  const offset = b.continuationToken ? Number(Buffer.from(b.continuationToken, 'base64url').toString()) : 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw badRequest('continuationToken is not one this service issued', 'BadRequest', 'continuationToken');
   return {
-    lastUpdatedAfter: date('lastUpdatedAfter'),
-    lastUpdatedBefore: date('lastUpdatedBefore'),
-    filters: Array.isArray(b.filters) ? (b.filters as RunFilter['filters']) : [],
-    orderBy: Array.isArray(b.orderBy) ? (b.orderBy as RunFilter['orderBy']) : [],
+    lastUpdatedAfter: new Date(b.lastUpdatedAfter),
+    lastUpdatedBefore: new Date(b.lastUpdatedBefore),
+    filters: b.filters ?? [],
+    orderBy: b.orderBy ?? [],
     offset,
   };
 }
@@ -42,7 +38,7 @@ export function applyRunFilter(rows: Record<string, unknown>[], f: RunFilter, fi
   let out = rows.filter((row) =>
     f.filters.every((flt) => {
       const v = valueOf(row, flt.operand);
-      const vals = (flt.values ?? []).map(String);
+      const vals = flt.values;
       switch (flt.operator) {
         case 'Equals':
         case 'In':

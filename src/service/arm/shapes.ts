@@ -5,6 +5,7 @@ import { DATA_FACTORY_API_VERSION } from '../../common/model/types.js';
 import { VERSION } from '../../common/version.js';
 import type { FactoryRow } from '../store/factories.js';
 import type { GatewayRow } from '../store/gateways.js';
+import type { RolloutView } from '../rollout/rollout.js';
 import type { NodeRow } from '../store/nodes.js';
 import type { ResourceRow } from '../store/resources.js';
 import type { ActivityRunRow, RunRow } from '../store/runs.js';
@@ -33,20 +34,9 @@ export function childJson(f: FactoryRow, r: ResourceRow): Record<string, unknown
     name: r.name,
     type: CHILD_TYPES[r.kind],
     etag: quoted(r.etag),
-    properties: r.kind === 'linkedservices' ? maskSecureStrings(r.properties) : r.properties,
+    // stored with every secret masked, as ADF answers (store/resources.ts)
+    properties: r.properties,
   };
-}
-
-/** ADF never returns a SecureString's value; neither do we. */
-function maskSecureStrings(v: unknown): Record<string, unknown> {
-  const walk = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(walk);
-    if (!x || typeof x !== 'object') return x;
-    const o = x as Record<string, unknown>;
-    if (o.type === 'SecureString' && 'value' in o) return { ...o, value: '**********' };
-    return Object.fromEntries(Object.entries(o).map(([k, val]) => [k, walk(val)]));
-  };
-  return walk(v) as Record<string, unknown>;
 }
 
 export function nodeJson(n: NodeRow, s: ChannelSettings, running: number, latestVersion = VERSION): Record<string, unknown> {
@@ -57,7 +47,7 @@ export function nodeJson(n: NodeRow, s: ChannelSettings, running: number, latest
     hostServiceUri: '',
     status: n.upgrading_to && status === 'Online' ? 'Upgrading' : status,
     capabilities: { serviceBusConnected: 'True', httpsPortEnabled: 'False', credentialInSync: 'True', connectedToResourceManager: 'True', nodeEnabled: 'True' },
-    versionStatus: n.machine.version === latestVersion ? 'UpToDate' : 'UpdateAvailable',
+    versionStatus: compareVersions(n.machine.version, latestVersion) >= 0 ? 'UpToDate' : 'UpdateAvailable',
     version: n.machine.version,
     registerTime: iso(n.registered_at),
     lastConnectTime: iso(n.last_seen_at),
@@ -72,8 +62,9 @@ export function nodeJson(n: NodeRow, s: ChannelSettings, running: number, latest
   };
 }
 
-export function irStatusJson(factoryName: string, irName: string, g: GatewayRow, state: string, nodes: Record<string, unknown>[], publicUrl: string, latestVersion = VERSION): Record<string, unknown> {
-  const behind = nodes.some((n) => n.version !== latestVersion);
+export function irStatusJson(factoryName: string, irName: string, g: GatewayRow, state: string, nodes: Record<string, unknown>[], publicUrl: string, latestVersion = VERSION, rollout?: RolloutView): Record<string, unknown> {
+  const rolling = rollout?.status === 'InProgress';
+  const behind = nodes.some((n) => compareVersions(String(n.version), latestVersion) < 0);
   // ADF: the version the nodes run; when they differ, the oldest (what still has to be updated)
   const running = nodes.map((n) => String(n.version)).sort((a, b) => compareVersions(a, b))[0] ?? latestVersion;
   return {
@@ -82,6 +73,8 @@ export function irStatusJson(factoryName: string, irName: string, g: GatewayRow,
       type: 'SelfHosted',
       dataFactoryName: factoryName,
       state,
+      // ours, beyond ADF's shape (beside state, where the SDK keeps unknown properties): the rolling update, and why it halted
+      rollout,
       typeProperties: {
         createTime: iso(g.created_at),
         taskQueueId: g.id,
@@ -93,9 +86,9 @@ export function irStatusJson(factoryName: string, irName: string, g: GatewayRow,
         versionStatus: behind ? 'UpdateAvailable' : 'UpToDate',
         latestVersion,
         pushedVersion: latestVersion,
-        // an ARM upgrade is installed as soon as the nodes have no job running; otherwise each node's schedule decides
-        scheduledUpdateDate: g.upgrade_requested_at && behind ? iso(g.upgrade_requested_at) : undefined,
-        autoUpdateETA: g.upgrade_requested_at && behind ? iso(g.upgrade_requested_at) : undefined,
+        // an ARM upgrade rolls over the nodes one at a time, each as soon as it has no job running
+        scheduledUpdateDate: rolling ? rollout.startedAt : undefined,
+        autoUpdateETA: rolling ? rollout.startedAt : undefined,
         serviceUrls: [publicUrl],
         capabilities: { serviceBusConnected: 'True', credentialInSync: 'True' },
         links: [],
@@ -113,7 +106,8 @@ export function runJson(r: RunRow): Record<string, unknown> {
     pipelineName: r.pipeline_name,
     parameters: stringify(r.parameters),
     runDimensions: {},
-    invokedBy: { name: 'Manual', id: r.run_id, invokedByType: 'Manual' },
+    // a child of ExecutePipeline: invoked by its parent's activity (ADF's PipelineActivity)
+    invokedBy: r.invoked_by ? { name: r.invoked_by.name, id: r.invoked_by.id, invokedByType: 'PipelineActivity', pipelineName: r.invoked_by.pipelineName, pipelineRunId: r.invoked_by.pipelineRunId } : { name: 'Manual', id: r.run_id, invokedByType: 'Manual' },
     lastUpdated: iso(r.last_updated),
     runStart: iso(r.run_start),
     runEnd: iso(end),
@@ -144,5 +138,11 @@ export function activityRunJson(r: ActivityRunRow, pipelineName: string): Record
     input: r.input ?? {},
     output: r.output ?? {},
     error: r.error ?? { errorCode: '', message: '', failureType: '', target: r.activity_name },
+    // ADF's additional properties of an activity run, and ours: where it ran
+    ...(r.iteration !== null && r.iteration !== undefined ? { iterationHash: String(r.iteration) } : {}),
+    ...(r.parent_activity_run_id ? { parentActivityRunId: r.parent_activity_run_id } : {}),
+    ...(r.details?.integrationRuntimes?.length ? { integrationRuntimeNames: r.details.integrationRuntimes } : r.details?.integrationRuntime ? { integrationRuntimeNames: [r.details.integrationRuntime] } : {}),
+    ...(r.details?.nodeName ? { nodeName: r.details.nodeName } : {}),
+    ...(r.details?.gatewayAttempt !== undefined ? { gatewayAttempt: r.details.gatewayAttempt } : {}),
   };
 }

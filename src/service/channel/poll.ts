@@ -5,19 +5,21 @@
  * While it waits it re-checks the node's credential, so a regenerated key stops the node within a second.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobMessage, PollRequest, PollResponse } from '../../common/gateway/protocol.js';
-import { readJson } from '../http/json.js';
+import type { JobMessage, PollResponse } from '../../common/gateway/protocol.js';
+import { checkPoll } from '../../common/gateway/protocolSchemas.js';
+import { readBody } from '../http/body.js';
 import type { ServiceContext } from '../context.js';
-import type { JobRow } from '../store/jobs.js';
+import type { JobPayload, JobRow } from '../store/jobs.js';
 import { authenticateNode, hashToken, bearerOf, revalidate } from './nodeAuth.js';
 
 const RECHECK_MS = 500;
 
 export async function poll(ctx: ServiceContext, req: IncomingMessage, res: ServerResponse): Promise<PollResponse> {
   let node = await authenticateNode(ctx, req);
-  const body = ((await readJson(req)) ?? {}) as Partial<PollRequest>;
-  const free = Math.max(0, Math.floor(Number(body.free ?? 1)));
-  const waitMs = 1000 * Math.min(ctx.settings.pollWaitSeconds, Math.max(0, Number(body.waitSeconds ?? ctx.settings.pollWaitSeconds)));
+  // checked: free an integer 0-1024, waitSeconds a number 0-600 (a NaN here made the loop below spin on the store)
+  const body = await readBody(req, checkPoll);
+  const free = body.free ?? 1;
+  const waitMs = 1000 * Math.min(ctx.settings.pollWaitSeconds, body.waitSeconds ?? ctx.settings.pollWaitSeconds);
   const deadline = Date.now() + waitMs;
   const gone = new AbortController();
   res.once('close', () => gone.abort());
@@ -29,7 +31,7 @@ export async function poll(ctx: ServiceContext, req: IncomingMessage, res: Serve
       const jobs = await ctx.jobs.acquire(node.gateway_id, node.id, room, ctx.settings.leaseSeconds);
       if (jobs.length) {
         ctx.log('info', `leased ${jobs.map((j) => `${j.run_id} (attempt ${j.attempt})`).join(', ')} to node ${node.name}`);
-        return { jobs: jobs.map((j) => jobMessage(j, ctx.settings.leaseSeconds)), settings: ctx.settings, concurrentJobsLimit: node.concurrent_jobs_limit };
+        return { jobs: jobs.map((j) => jobMessage(j, ctx.jobs.payloadOf(j), ctx.settings.leaseSeconds)), settings: ctx.settings, concurrentJobsLimit: node.concurrent_jobs_limit };
       }
     }
     const left = deadline - Date.now();
@@ -39,6 +41,7 @@ export async function poll(ctx: ServiceContext, req: IncomingMessage, res: Serve
   }
 }
 
-export function jobMessage(j: JobRow, leaseSeconds: number): JobMessage {
-  return { ...j.payload, jobId: j.id, runId: j.run_id, leaseToken: j.lease_token!, attempt: j.attempt, leaseSeconds };
+/** The one place a job's payload is in the clear: the answer to the node that holds its lease. */
+export function jobMessage(j: JobRow, payload: JobPayload, leaseSeconds: number): JobMessage {
+  return { ...payload, jobId: j.id, runId: j.run_id, leaseToken: j.lease_token!, attempt: j.attempt, leaseSeconds, ...(j.pickup_seconds === null ? {} : { queuedSeconds: Number(j.pickup_seconds) }) };
 }

@@ -1,6 +1,7 @@
 /**
  * A small path router. Patterns are `/segment/{param}/...`; literal segments match case-insensitively (ARM
  * paths are case-insensitive: `pipelineruns` and `pipelineRuns` are the same route); parameters keep their case.
+ * Paths arrive as segments already decoded and checked (requestTarget.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -30,16 +31,15 @@ export class Router {
   private readonly routes: Route[] = [];
 
   add(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: split(pattern), handler });
+    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
   /** The handler and its parameters, `'method'` when the path exists with another method, or undefined. */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
-    const segs = split(path);
+  match(method: string, segments: string[]): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
     let pathMatched = false;
     for (const r of this.routes) {
-      const params = matchSegments(r.segments, segs);
+      const params = matchSegments(r.segments, segments);
       if (!params) continue;
       if (r.method === method) return { handler: r.handler, params };
       pathMatched = true;
@@ -48,21 +48,12 @@ export class Router {
   }
 }
 
-function split(path: string): string[] {
-  return path.split('/').filter(Boolean);
-}
-
 function matchSegments(pattern: string[], segs: string[]): Record<string, string> | undefined {
   if (pattern.length !== segs.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
-    let s: string;
-    try {
-      s = decodeURIComponent(segs[i]!);
-    } catch {
-      return undefined;
-    }
+    const s = segs[i]!;
     if (p.startsWith('{') && p.endsWith('}')) params[p.slice(1, -1)] = s;
     else if (p.toLowerCase() !== s.toLowerCase()) return undefined;
   }

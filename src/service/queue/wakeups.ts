@@ -33,3 +33,7 @@ export class Wakeups {
     });
   }
 }
+
+/** The wakeup key of a gateway's probe polls (store/probes.ts), and of one probe's answer. */
+export const probeQueueKey = (gatewayId: string): string => `probes ${gatewayId}`;
+export const probeDoneKey = (probeId: string): string => `probe ${probeId}`;

@@ -1,24 +1,22 @@
 /**
- * The admin token ARM clients present as `Authorization: Bearer <token>`. Made on first start, kept in a 0600
- * file in the data folder (the file is the credential: whoever may read it may manage the factory).
+ * The admin token ARM clients present as `Authorization: Bearer <token>`: `<data>/admin-token` (tokenFile.ts: 0600,
+ * re-read when replaced, compared in constant time). Whoever may read the file may manage the factory.
+ * `dmgw service token rotate` replaces it; every replica sharing the data folder refuses the old one at once.
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateTokenFile, newToken, writeTokenFile, type BearerToken } from './tokenFile.js';
 
-export interface AdminToken {
-  file: string;
-  /** Constant-time comparison against the token. */
-  check(presented: string): boolean;
-}
+export type AdminToken = BearerToken;
+
+export const adminTokenFile = (dataDir: string): string => join(dataDir, 'admin-token');
 
 export function loadOrCreateAdminToken(dataDir: string): AdminToken {
-  const file = join(dataDir, 'admin-token');
-  if (!existsSync(file)) writeFileSync(file, `dmgwa_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  const digest = createHash('sha256').update(readFileSync(file, 'utf8').trim()).digest();
-  return {
-    file,
-    check: (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), digest),
-  };
+  return loadOrCreateTokenFile(adminTokenFile(dataDir), 'dmgwa_');
+}
+
+/** Writes a new token into the data folder's token file (0600, renamed into place); returns it. */
+export function rotateAdminToken(dataDir: string): string {
+  const token = newToken('dmgwa_');
+  writeTokenFile(adminTokenFile(dataDir), token);
+  return token;
 }

@@ -2,10 +2,14 @@
 import pg from 'pg';
 import type { Sql } from './sql.js';
 
-/** `schema` keeps the service's tables apart from everything else in the database (tests use one per run). */
-export async function openPostgres(url: string, schema = 'dmgw'): Promise<Sql> {
+/**
+ * `schema` keeps the service's tables apart from everything else in the database (tests use one per run).
+ * `password`, when given, is used instead of PGPASSWORD (pg reads that itself); the URL carries none
+ * (`dmgw service start` refuses one: a command line is visible to every user of the machine).
+ */
+export async function openPostgres(url: string, schema = 'dmgw', password?: string): Promise<Sql> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
+  const pool = new pg.Pool({ connectionString: password === undefined ? url : withPassword(url, password), max: 10, options: `-c search_path=${schema}` });
   // An idle client that loses its server must not take the service down; the next query reconnects.
   pool.on('error', () => undefined);
   await pool.query(`create schema if not exists ${schema}`);
@@ -32,4 +36,14 @@ export async function openPostgres(url: string, schema = 'dmgw'): Promise<Sql> {
       await pool.end();
     },
   };
+}
+
+/**
+ * pg lets a connection string override its `password` option (with '' when the URL has none), so the password goes
+ * into the string it parses, as its `password` parameter; the string stays in this process.
+ */
+function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.searchParams.set('password', password);
+  return u.toString();
 }
