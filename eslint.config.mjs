@@ -27,4 +27,20 @@ export default tseslint.config(
     files: ['src/extension/**/*.ts', 'test/e2e/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // the orchestrator runs in the agent and in the service: it may import src/common and itself, nothing else
+    // (test/unit/orchestrator/boundary.test.ts checks the same, and that there is no import cycle)
+    files: ['src/orchestrator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/agent/**', '**/service/**', '**/extension/**', '**/demo/**', 'vscode'], message: 'src/orchestrator imports only src/common: plug agent or service behaviour in through ActivityExecutor' },
+            { regex: '^(?!\\.)', message: 'src/orchestrator imports only src/common (relative paths): no packages, no node: modules' },
+          ],
+        },
+      ],
+    },
+  },
 );

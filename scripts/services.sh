@@ -23,6 +23,15 @@ fi
 if command -v tinyproxy >/dev/null || [ -x /usr/bin/tinyproxy ]; then echo "tinyproxy: installed"; else
   echo "tinyproxy: MISSING"; [ "${CI:-}" = true ] && { echo "CI needs tinyproxy for the proxy tests"; exit 1; }
 fi
+# systemd-analyze (Debian's systemd package) checks the unit `dmgw install-service` writes; no systemd runs as PID 1 here.
+if ! command -v systemd-analyze >/dev/null && command -v apt-get >/dev/null; then
+  echo "installing systemd (apt-get) for systemd-analyze"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+  { $SUDO apt-get -qq update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -y -qq install systemd; } >/dev/null 2>&1 || echo "could not install systemd"
+fi
+if command -v systemd-analyze >/dev/null; then echo "systemd-analyze: installed"; else
+  echo "systemd-analyze: MISSING"; [ "${CI:-}" = true ] && { echo "CI needs systemd-analyze for the install-service tests"; exit 1; }
+fi
 for p in 5432 3306; do
   if up $p; then echo "port $p: up"; else
     echo "port $p: DOWN"; [ "${CI:-}" = true ] && { echo "CI needs the server on 127.0.0.1:$p"; exit 1; }

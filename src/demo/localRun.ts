@@ -37,7 +37,7 @@ export async function runLocally(c: DemoContext): Promise<{ factory: PreparedFac
       if (r.code !== 0) throw new DemoFailure(`dmgw encrypt failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
       return f;
     },
-    (f) => `${f.dir}; OnPremPostgreSql → ${c.db.host}:${c.db.port}, password only as an EncryptedCredential for ${thumbprint.slice(0, 8)}…`,
+    (f) => `${f.dir}; OnPremPostgreSql → ${c.db.host}:${c.db.port}, password only as an EncryptedCredential for ${thumbprint.slice(0, 8)}…, bound to that server`,
   );
 
   const runArgs = ['run', '--factory', factory.dir, '--pipeline', WALKTHROUGH_PIPELINE, '--events', 'ndjson'];

@@ -6,7 +6,7 @@
  * for the certificate the service publishes for the node (`dmgw encrypt --cert`, from a home with no key); the
  * factory is uploaded and a run created, which goes through the queue to the host's worker.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readHostState } from '../agent/host/hostState.js';
@@ -96,7 +96,7 @@ export async function runThroughService(c: DemoContext, svc: RunningService & { 
       if (r.code !== 0) throw new DemoFailure(`dmgw encrypt failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
       return f;
     },
-    () => `OnPremPostgreSql → ${c.db.host}:${c.db.port}; its password only as an EncryptedCredential for node certificate ${node.thumbprint.slice(0, 8)}…`,
+    () => `OnPremPostgreSql → ${c.db.host}:${c.db.port}; its password only as an EncryptedCredential for node certificate ${node.thumbprint.slice(0, 8)}…, bound to that server`,
   );
 
   const started = await c.stages.run(
@@ -129,6 +129,23 @@ export async function runThroughService(c: DemoContext, svc: RunningService & { 
   };
 }
 
+/**
+ * The worker the host started for the run: from its running jobs, or — a short copy can start and end between two
+ * looks — from the line the host logs when it starts one (`job … (run R, …, attempt N): worker PID started`).
+ */
+function workerOf(home: GatewayHome, runId: string): string | undefined {
+  const job = readHostState(home)?.runningJobs.find((j) => j.runId === runId);
+  if (job?.workerPid) return `worker pid ${job.workerPid}, attempt ${job.attempt}`;
+  let text: string;
+  try {
+    text = readFileSync(home.logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = new RegExp(`run ${runId},.*?attempt (\\d+)\\): worker (\\d+) started`).exec(text);
+  return m ? `worker pid ${m[2]}, attempt ${m[1]}` : undefined;
+}
+
 /** Follows the run through ARM, drawing it with the same progress view as a local run; fails unless it succeeds. */
 async function watch(c: DemoContext, scope: FactoryScope, runId: string, home: GatewayHome): Promise<RunReport> {
   const view = new ProgressView(c.out);
@@ -141,10 +158,9 @@ async function watch(c: DemoContext, scope: FactoryScope, runId: string, home: G
     onChange: (r) => {
       if (r.status !== status) view.onEvent({ ...base, event: 'log', level: 'info', message: `run ${r.status}` });
       status = r.status;
-      const job = readHostState(home)?.runningJobs.find((j) => j.runId === runId);
-      if (job?.workerPid && !worker) {
-        worker = `worker pid ${job.workerPid}, attempt ${job.attempt}`;
-        view.onEvent({ ...base, event: 'log', level: 'info', message: `the host leased the job: ${worker}` });
+      if (!worker) {
+        worker = workerOf(home, runId);
+        if (worker) view.onEvent({ ...base, event: 'log', level: 'info', message: `the host leased the job: ${worker}` });
       }
       for (const a of r.activities) {
         const was = seen.get(a.name);

@@ -20,6 +20,8 @@ export interface ExtensionVariables {
   statusBar: GatewayStatusBar;
   /** The Microsoft session behind the view's Azure node. */
   azure: AzureAccount;
+  /** how long `activate` took, in ms (the harness reports it) */
+  activationMs: number;
 }
 
 export const ext = {} as ExtensionVariables;

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import type { AgentSetting, ConfigManagerState, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
+import type { AgentSetting, ConfigManagerState, Diagnosis, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -20,8 +20,12 @@ const send = (m: FromWebview): void => vscode.postMessage(m);
 
 let state: ConfigManagerState | undefined;
 let testResult: TestConnectionResult | undefined;
+let diagnosis: Diagnosis | undefined;
 let busy: string | undefined;
 let selectedTab = Number((vscode.getState() as { tab?: number } | undefined)?.tab ?? 0);
+/** The linked service picked for Test connection (factory folder and name), kept across redraws. */
+let pickedLinkedService = (vscode.getState() as { linkedService?: string } | undefined)?.linkedService;
+const saveState = (): void => vscode.setState({ tab: selectedTab, linkedService: pickedLinkedService });
 
 type Child = Node | string | undefined | false;
 function h(tag: string, attrs: Record<string, string | boolean | ((e: Event) => void)> = {}, ...children: Child[]): HTMLElement {
@@ -73,7 +77,8 @@ function home(s: ConfigManagerState): HTMLElement {
     facts([
       ['Gateway', str(g?.gateway)],
       ['Node', str(g?.node)],
-      ['Factory', [str(g?.factory), str(g?.serviceUrl)].filter(Boolean).join(' @ ') || undefined],
+      // the registration names the factory by its ARM id; its last segment is the factory's name
+      ['Factory', [str(g?.factory)?.split('/').pop(), str(g?.serviceUrl)].filter(Boolean).join(' @ ') || undefined],
       ['Agent version', str(g?.version)],
       ['Host', running ? `running (pid ${str((g?.host as { pid?: number } | undefined)?.pid) ?? '?'})` : 'not running'],
       ['Message', str(g?.message)],
@@ -96,7 +101,7 @@ function home(s: ConfigManagerState): HTMLElement {
 function settings(s: ConfigManagerState): HTMLElement {
   const g = s.gateway.status;
   const current = s.certificates.list.find((c) => c.current);
-  const endpoint = g?.credentialEndpoint as { enabled?: boolean; host?: string; port?: number; listening?: boolean; thumbprint?: string; message?: string } | undefined;
+  const endpoint = g?.credentialEndpoint as { enabled?: boolean; host?: string; port?: number; listening?: boolean; thumbprint?: string; tlsThumbprint?: string; message?: string } | undefined;
   const proxy = s.proxy.report;
   return h(
     'section',
@@ -126,7 +131,8 @@ function settings(s: ConfigManagerState): HTMLElement {
           ['Enabled', endpoint.enabled ? 'yes' : 'no'],
           ['Address', endpoint.port !== undefined ? `https://${endpoint.host ?? '?'}:${endpoint.port}` : undefined],
           ['Listening', endpoint.listening ? 'yes' : endpoint.enabled ? `no${(g?.host as { running?: boolean } | undefined)?.running ? ' (restart the host to apply the setting)' : ' (the host is not running)'}` : 'no'],
-          ['Thumbprint', endpoint.thumbprint],
+          ['TLS thumbprint (clients pin this)', endpoint.tlsThumbprint],
+          ['Encrypts for certificate', endpoint.thumbprint],
           ['Message', endpoint.message],
         ])
       : h('p', { id: 'no-credential-endpoint' }, `Credential endpoint: ${NOT_REPORTED}.`),
@@ -156,11 +162,19 @@ function settings(s: ConfigManagerState): HTMLElement {
 }
 
 function diagnostics(s: ConfigManagerState): HTMLElement {
-  const select = h('vscode-single-select', { id: 'linked-service' }, ...s.linkedServices.map((l, i) => h('vscode-option', { value: String(i), description: `${l.type}${l.gateway ? ` via ${l.gateway}` : ''}` }, l.name))) as HTMLElement & { value: string };
+  const keyOf = (l: { factoryDir: string; name: string }): string => `${l.factoryDir}\n${l.name}`;
+  const picked = Math.max(0, s.linkedServices.findIndex((l) => keyOf(l) === pickedLinkedService));
+  const select = h('vscode-single-select', { id: 'linked-service' }, ...s.linkedServices.map((l, i) => h('vscode-option', { value: String(i), selected: i === picked, description: `${l.type}${l.gateway ? ` via ${l.gateway}` : ''}` }, l.name))) as HTMLElement & { value: string };
+  // a redraw (every status refresh) builds the select anew: it must open on what the user picked, not the first
+  select.addEventListener('change', () => {
+    const l = s.linkedServices[Number(select.value || 0)];
+    pickedLinkedService = l ? keyOf(l) : undefined;
+    saveState();
+  });
   const verbose = h('vscode-checkbox', { id: 'verbose', label: 'Verbose logging', checked: s.verboseLogging }) as HTMLElement & { checked: boolean };
   verbose.addEventListener('change', () => send({ type: 'setVerbose', on: verbose.checked }));
   const test = (): void => {
-    const l = s.linkedServices[Number(select.value || 0)];
+    const l = s.linkedServices[Number(select.value || picked)];
     if (l) send({ type: 'testConnection', factoryDir: l.factoryDir, linkedService: l.name });
   };
   return h(
@@ -179,8 +193,41 @@ function diagnostics(s: ConfigManagerState): HTMLElement {
         { id: 'test-result', class: testResult.ok ? 'ok' : 'fail' },
         `${testResult.linkedService}: ${testResult.ok ? 'Connection succeeded' : 'Connection failed'}${testResult.durationMs !== undefined ? ` (${testResult.durationMs} ms)` : ''} — ${testResult.message}`,
       ),
+    h('vscode-divider'),
+    h('h3', {}, 'Health report'),
+    h('div', { class: 'row' }, button('Run health check', 'run-diagnose', { type: 'diagnose' })),
+    healthReport(),
+    h('h3', {}, 'Metrics'),
+    metricsTable(),
   );
 }
+
+/** `dmgw diagnose --json`, check by check: status, what was found, the fix. */
+function healthReport(): HTMLElement | undefined {
+  if (!diagnosis) return h('p', { class: 'muted' }, 'The health check tests this node and its way to the factory service (dmgw diagnose).');
+  const r = diagnosis.report;
+  if (!r) return h('p', { class: 'fail', id: 'health-error' }, `No health report: ${diagnosis.reportError ?? 'unknown reason'}`);
+  const rows = r.checks.map((c) =>
+    h('tr', { 'data-check': c.id, 'data-status': c.status }, h('td', { class: c.status === 'ok' || c.status === 'fail' ? c.status : 'muted' }, c.status.toUpperCase()), h('td', {}, h('b', {}, c.title), h('div', { class: 'detail' }, c.detail), c.fix ? h('div', { class: 'fix' }, `Fix: ${c.fix}`) : undefined)),
+  );
+  return h('div', { id: 'health-report' }, h('p', { id: 'health-summary' }, `${r.summary.fail ?? 0} failed, ${r.summary.warn ?? 0} warnings, ${r.summary.ok ?? 0} ok, ${r.summary.skip ?? 0} skipped — ${new Date(r.createdAt).toLocaleString()}`), h('table', {}, ...rows));
+}
+
+/** `dmgw metrics --json`: the host's own numbers; histograms as their count and sum. */
+function metricsTable(): HTMLElement {
+  if (!diagnosis) return h('p', { class: 'muted' }, 'Shown with the health report, when the host serves metrics (metrics.port).');
+  if (!diagnosis.metrics) return h('p', { class: 'muted', id: 'metrics-error' }, `No metrics: ${diagnosis.metricsError ?? 'unknown reason'}`);
+  const shown = diagnosis.metrics.filter((m) => !m.name.endsWith('_bucket'));
+  return h(
+    'table',
+    { id: 'metrics' },
+    ...shown.map((m) => {
+      const labels = Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(', ');
+      return h('tr', { 'data-metric': `${m.name}${labels ? `{${labels}}` : ''}` }, h('td', {}, m.name), h('td', { class: 'muted' }, labels), h('td', {}, String(Math.round(m.value * 1000) / 1000)));
+    }),
+  );
+}
+
 
 function help(s: ConfigManagerState): HTMLElement {
   return h(
@@ -210,7 +257,7 @@ function render(): void {
   }
   tabs.addEventListener('vsc-tabs-select', (e) => {
     selectedTab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
-    vscode.setState({ tab: selectedTab });
+    saveState();
   });
   app.className = '';
   app.replaceChildren(busy ? h('p', { id: 'busy', class: 'muted' }, busy) : '', tabs);
@@ -220,6 +267,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   if (m.type === 'state') state = m.state;
   else if (m.type === 'testConnectionResult') testResult = m.result;
+  else if (m.type === 'diagnosis') diagnosis = m.diagnosis;
   else if (m.type === 'busy') busy = m.what;
   render();
 });

@@ -16,6 +16,7 @@ import type { LinkedService } from '../../common/model/types';
 import { serviceConnection } from '../service/factoryServiceClient';
 import { publishedCertificates } from '../service/publishedCertificates';
 import { ext } from '../extensionVariables';
+import { CREATE_CERTIFICATE, newCertificate } from './newCertificate';
 import { pickResourceFile, type ResourceTarget } from './pickResourceFile';
 
 export interface EncryptCredentialOptions {
@@ -23,6 +24,8 @@ export interface EncryptCredentialOptions {
   secret?: string;
   /** Ask for a password even when the file already has an EncryptedCredential (to add or replace one). */
   askForSecret?: boolean;
+  /** Say nothing on success (Encrypt All Credentials sums up once). */
+  quiet?: boolean;
 }
 
 export async function encryptCredential(target?: ResourceTarget, options: EncryptCredentialOptions = {}): Promise<EncryptSummary | undefined> {
@@ -33,14 +36,20 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
 
   const cert = await certificateFor(linkedServiceOfText(uri.fsPath, text));
   if (!cert) {
-    // Not awaited: the command finishes now; the buttons act whenever the user picks one.
+    // Not awaited: the command finishes now; the buttons act whenever the user picks one. Create Certificate
+    // makes it (after its own confirmation) and goes on encrypting this file.
     void vscode.window
       .showErrorMessage(
-        'The gateway has no certificate yet (neither the gateway on this machine nor a connected factory service has one), so there is nothing to encrypt the credential for. Register the gateway (it makes its certificate), or import its PFX in the Configuration Manager.',
+        'The gateway has no certificate yet (neither the gateway on this machine nor a connected factory service has one), so there is nothing to encrypt the credential for. Create one here, register the gateway (that makes it too), or import its PFX in the Configuration Manager.',
+        CREATE_CERTIFICATE,
         'Register Gateway',
         'Open Configuration Manager',
       )
-      .then((choice) => {
+      .then(async (choice) => {
+        if (choice === CREATE_CERTIFICATE) {
+          const made = await newCertificate();
+          if (made?.code === 0) await vscode.commands.executeCommand('dmgw.encryptCredential', uri, options);
+        }
         if (choice === 'Register Gateway') void vscode.commands.executeCommand('dmgw.registerGateway');
         if (choice === 'Open Configuration Manager') void vscode.commands.executeCommand('dmgw.openConfigurationManager');
       });
@@ -72,7 +81,7 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
     return undefined;
   }
   if (!result.summary.changed) {
-    void vscode.window.showInformationMessage(`${vscode.workspace.asRelativePath(uri)} is already encrypted for certificate ${cert.thumbprint.slice(0, 12)}…`);
+    if (!options.quiet) void vscode.window.showInformationMessage(`${vscode.workspace.asRelativePath(uri)} is already encrypted for certificate ${cert.thumbprint.slice(0, 12)}…`);
     return result.summary;
   }
 
@@ -86,8 +95,9 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
   // A file that was on disk with a plaintext secret gets the encrypted text on disk too.
   if (!document.isUntitled) await document.save();
   const s = result.summary;
-  ext.log.info(`encrypted ${s.encrypted.join(', ') || s.fields.join(', ')} of ${uri.fsPath} for certificate ${s.thumbprint} (${s.location})`);
-  void vscode.window.showInformationMessage(`Encrypted ${s.encrypted.join(', ') || 'the credential'} for gateway certificate ${s.thumbprint.slice(0, 12)}…`);
+  ext.log.info(`encrypted ${s.encrypted.join(', ') || s.fields.join(', ')} of ${uri.fsPath} for certificate ${s.thumbprint} (${s.location}), bound to ${s.boundTo}`);
+  // the binding is part of what the user agreed to: the gateway sends this secret to that server only
+  if (!options.quiet) void vscode.window.showInformationMessage(`Encrypted ${s.encrypted.join(', ') || 'the credential'} for gateway certificate ${s.thumbprint.slice(0, 12)}…, bound to ${s.boundTo}`);
   return s;
 }
 
@@ -96,7 +106,7 @@ export async function encryptCredential(target?: ResourceTarget, options: Encryp
  * the ones the connected factory service publishes for that gateway (a gateway on another machine); a pick when
  * several remain.
  */
-async function certificateFor(ls: LinkedService | undefined): Promise<GatewayCertificate | undefined> {
+export async function certificateFor(ls: LinkedService | undefined): Promise<GatewayCertificate | undefined> {
   const gateway = ls && gatewayOf(ls)?.name;
   const local = await localGatewayCertificate(ext.agent);
   const registeredTo = ext.gateway.current.status?.gateway;

@@ -6,6 +6,8 @@ import { connectFactoryService } from './connectFactoryService';
 import { copyGatewayKey } from './copyGatewayKey';
 import { copyValue } from './copyValue';
 import { createGateway } from './createGateway';
+import { createResourceFile } from './createResourceFile';
+import { encryptAllCredentials } from './encryptAllCredentials';
 import { encryptCredential } from './encryptCredential';
 import { exportCertificate } from './exportCertificate';
 import { importCertificate } from './importCertificate';
@@ -25,10 +27,12 @@ import { showLogs } from './showLogs';
 import { signInToAzure } from './signInToAzure';
 import { startGateway } from './startGateway';
 import { stopGateway } from './stopGateway';
+import { testConnection } from './testConnection';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.encryptCredential': encryptCredential,
+  'dmgw.encryptAllCredentials': encryptAllCredentials,
   'dmgw.runPipelineLocally': runPipelineLocally,
   'dmgw.startGateway': startGateway,
   'dmgw.stopGateway': stopGateway,
@@ -39,6 +43,7 @@ const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.copyValue': copyValue,
   'dmgw.connectFactoryService': connectFactoryService,
   'dmgw.createGateway': createGateway,
+  'dmgw.createResourceFile': createResourceFile,
   'dmgw.removeGateway': removeGateway,
   'dmgw.copyGatewayKey': copyGatewayKey,
   'dmgw.regenerateGatewayKey': regenerateGatewayKey,
@@ -51,16 +56,24 @@ const COMMANDS: Record<string, (...args: any[]) => unknown> = {
   'dmgw.setCredentialEndpoint': setCredentialEndpoint,
   'dmgw.setProxy': setProxy,
   'dmgw.setUpdateSchedule': setUpdateSchedule,
+  'dmgw.testConnection': testConnection,
 };
 
 export function registerCommands(context: vscode.ExtensionContext): void {
-  for (const [id, fn] of Object.entries(COMMANDS)) {
+  registerGuarded(context, COMMANDS);
+}
+
+/**
+ * Registers commands so that none fails silently: the message goes to the user, the details (redacted) to the log.
+ * Every command group of the extension (these, authoring, runs) registers through here.
+ */
+export function registerGuarded(context: vscode.ExtensionContext, commands: Record<string, (...args: never[]) => unknown>): void {
+  for (const [id, fn] of Object.entries(commands)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          return await fn(...args);
+          return await (fn as (...a: unknown[]) => unknown)(...args);
         } catch (e) {
-          // A command never fails silently: the message goes to the user, the details to the log.
           ext.log.error(redact(`${id}: ${(e as Error).stack ?? String(e)}`));
           void vscode.window.showErrorMessage(redact(`${id.replace('dmgw.', '')}: ${(e as Error).message}`));
           return undefined;

@@ -87,13 +87,29 @@ const TOKEN = /"(?:[^"\\]|\\.)*"|[^\s,:{}[\]]+/y;
 
 function toDiagnostic(p: Problem, text: string | undefined): vscode.Diagnostic {
   const line = Math.max(0, (p.place.line ?? 1) - 1);
-  const col = Math.max(0, (p.place.column ?? 1) - 1);
+  let col = Math.max(0, (p.place.column ?? 1) - 1);
+  const lineText = text?.split('\n')[line] ?? '';
   // Problems carry a point; the squiggle covers the token that starts there (a key or a value).
   TOKEN.lastIndex = col;
-  const length = TOKEN.exec(text?.split('\n')[line] ?? '')?.[0].length ?? 1;
+  let length = TOKEN.exec(lineText)?.[0].length ?? 1;
+  // A dangling reference is the value's fault, not the key's: underline the name it points at.
+  if (/^REF_/.test(p.code)) {
+    const value = /^\s*:\s*/.exec(lineText.slice(col + length));
+    if (value) {
+      TOKEN.lastIndex = col + length + value[0].length;
+      const token = TOKEN.exec(lineText);
+      if (token) [col, length] = [token.index, token[0].length];
+    }
+  }
   const range = new vscode.Range(line, col, line, col + Math.max(1, length));
-  const d = new vscode.Diagnostic(range, p.hint ? `${p.message} — ${p.hint}` : p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(range, p.hint ? `${p.message} — ${editorHint(p)}` : p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   d.source = 'dmgw';
   d.code = p.code;
   return d;
+}
+
+/** The CLI's hint, except where the editor has a Quick Fix for it. */
+function editorHint(p: Problem): string {
+  if (p.code === 'PLAINTEXT_SECRET') return 'Quick Fix (Ctrl+.): Encrypt Credential replaces it with an EncryptedCredential only that gateway can read';
+  return p.hint!;
 }

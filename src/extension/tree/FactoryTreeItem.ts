@@ -8,7 +8,9 @@ export class FactoryTreeItem extends vscode.TreeItem {
   constructor(readonly dir: string) {
     super(basename(dir), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `dmgw.factory:${dir}`;
-    this.description = vscode.workspace.asRelativePath(dir);
+    // where it is, when that says more than its name (not "factory factory")
+    const where = vscode.workspace.asRelativePath(dir);
+    this.description = where !== basename(dir) && where !== dir ? where : undefined;
     this.tooltip = dir;
     this.iconPath = new vscode.ThemeIcon('database');
     this.contextValue = 'factory';

@@ -4,10 +4,16 @@ import { hostRunning, runningJobCount, type GatewayState } from '../agent/gatewa
 import { DetailTreeItem } from './DetailTreeItem';
 
 export class LocalGatewayTreeItem extends vscode.TreeItem {
-  constructor(readonly state: GatewayState) {
+  constructor(public state: GatewayState) {
     super('Local gateway', vscode.TreeItemCollapsibleState.Expanded);
-    const s = state.status;
     this.id = 'dmgw.localGateway';
+    this.show(state);
+  }
+
+  /** Takes a newer status (the provider then redraws this node and its children). */
+  show(state: GatewayState): void {
+    this.state = state;
+    const s = state.status;
     this.description = s ? `${s.status}${s.gateway ? ` · ${s.gateway}` : ''}` : state.error ? 'unknown' : 'checking…';
     this.tooltip = s ? `Status: ${s.status}` : state.error;
     this.iconPath = new vscode.ThemeIcon(s?.status === 'Online' ? 'vm-running' : s?.status === 'NeedRegistration' ? 'key' : 'vm-outline');

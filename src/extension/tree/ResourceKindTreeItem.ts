@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { RESOURCE_FOLDERS, type ResourceKind } from '../../common/model/types';
+import { LinkedServiceTreeItem } from './LinkedServiceTreeItem';
 import { ResourceTreeItem } from './ResourceTreeItem';
 
 const LABELS: Record<ResourceKind, [string, string]> = {
@@ -34,6 +35,7 @@ export class ResourceKindTreeItem extends vscode.TreeItem {
   }
 
   getChildren(): vscode.TreeItem[] {
-    return this.files.map((f) => new ResourceTreeItem(f, this.kind));
+    // a linked service expands into what its store holds (schemas and tables, containers and folders)
+    return this.files.map((f) => (this.kind === 'linkedService' ? new LinkedServiceTreeItem(f, this.factoryDir) : new ResourceTreeItem(f, this.kind)));
   }
 }

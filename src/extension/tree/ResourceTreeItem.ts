@@ -16,7 +16,7 @@ export class ResourceTreeItem extends vscode.TreeItem {
     this.command = { command: 'vscode.open', title: 'Open', arguments: [this.resourceUri] };
   }
 
-  getChildren(): vscode.TreeItem[] {
+  getChildren(): vscode.TreeItem[] | Promise<vscode.TreeItem[]> {
     return [];
   }
 }

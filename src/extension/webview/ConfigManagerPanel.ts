@@ -2,13 +2,13 @@
  * The Configuration Manager: one webview panel (Home, Settings, Diagnostics, Help) whose every value comes from the
  * agent. It sends the page a fresh state on open, on each gateway state change and after every action it runs.
  */
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentSetting, ConfigManagerState, ProxyReport, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
+import type { AgentSetting, ConfigManagerState, Diagnosis, ProxyReport, FromWebview, TestConnectionResult, ToWebview } from '../../common/configManagerMessages';
 import { gatewayOf } from '../../common/model/gateway';
 import { VERSION } from '../../common/version';
 import { firstLine, isUnknownCommand } from '../agent/agentClient';
 import { showCertificates } from '../agent/gatewayCertificate';
+import { testLinkedServiceConnection } from '../agent/testConnection';
 import { ext } from '../extensionVariables';
 import { findFactoryDirs, readFactory } from '../factories';
 import { configManagerHtml } from './configManagerHtml';
@@ -18,6 +18,7 @@ export class ConfigManagerPanel implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** The last result of each kind, for tests that drive the page. */
   lastTestConnection: TestConnectionResult | undefined;
+  lastDiagnosis: Diagnosis | undefined;
 
   static show(): ConfigManagerPanel {
     if (ConfigManagerPanel.current) {
@@ -142,6 +143,9 @@ export class ConfigManagerPanel implements vscode.Disposable {
         case 'testConnection':
           await this.testConnection(m.factoryDir, m.linkedService);
           return;
+        case 'diagnose':
+          await this.diagnose();
+          return;
       }
     } finally {
       await this.post({ type: 'busy', what: undefined });
@@ -151,19 +155,31 @@ export class ConfigManagerPanel implements vscode.Disposable {
   /** `dmgw test-connection`: connects through the linked service from this machine, as the gateway would. */
   async testConnection(factoryDir: string, linkedService: string): Promise<TestConnectionResult> {
     await this.post({ type: 'busy', what: `Testing ${linkedService}…` });
-    const started = Date.now();
-    const r = await ext.agent.exec(['test-connection', '--factory', factoryDir, '--linked-service', linkedService, '--json'], { timeoutMs: 60_000 });
-    let result: TestConnectionResult;
-    try {
-      const parsed = JSON.parse(r.stdout) as { ok?: boolean; message?: string; durationMs?: number };
-      result = { linkedService, ok: r.code === 0 && parsed.ok !== false, message: parsed.message ?? (firstLine(r.stderr) || 'connected'), durationMs: parsed.durationMs ?? Date.now() - started };
-    } catch {
-      result = { linkedService, ok: false, message: firstLine(r.stderr) || `dmgw test-connection exited with ${r.code}`, durationMs: Date.now() - started };
-    }
-    ext.log.info(`test connection ${linkedService} (${basename(factoryDir)}): ${result.ok ? 'succeeded' : 'failed'}: ${result.message}`);
+    const result = await testLinkedServiceConnection(factoryDir, linkedService);
     this.lastTestConnection = result;
     await this.post({ type: 'testConnectionResult', result });
     return result;
+  }
+
+  /** The Diagnostics page's health report (`dmgw diagnose --json`, exit 1 when a check failed) and the host's metrics (`dmgw metrics --json`). */
+  async diagnose(): Promise<Diagnosis> {
+    await this.post({ type: 'busy', what: 'Running the health check…' });
+    const d: Diagnosis = {};
+    const r = await ext.agent.exec(['diagnose', '--json'], { timeoutMs: 120_000 });
+    try {
+      d.report = JSON.parse(r.stdout) as Diagnosis['report'];
+    } catch {
+      d.reportError = /unknown command/.test(r.stderr) ? 'this agent has no diagnose command' : firstLine(r.stderr) || `dmgw diagnose exited with ${r.code}`;
+    }
+    try {
+      d.metrics = await ext.agent.json<Diagnosis['metrics']>(['metrics', '--json'], { timeoutMs: 20_000 });
+    } catch (e) {
+      d.metricsError = isUnknownCommand(e) ? 'this agent has no metrics command' : (e as Error).message;
+    }
+    ext.log.info(`health check: ${d.report ? Object.entries(d.report.summary).map(([k, v]) => `${v} ${k}`).join(', ') : d.reportError}`);
+    this.lastDiagnosis = d;
+    await this.post({ type: 'diagnosis', diagnosis: d });
+    return d;
   }
 
   dispose(): void {
