@@ -130,7 +130,7 @@ try {
     });
     try {
       lap('UI checks (playwright-core + chromium)');
-      const problems = await runUiChecks({ url: server.url, workspace: ws, factory, out: RESULTS, rows: ROWS, azurite: azurite.connectionString, gatewayKey: uiKeys?.authKey1, log: lap });
+      const problems = await runUiChecks({ url: server.url, workspace: ws, factory, out: RESULTS, rows: ROWS, azurite: azurite.connectionString, gatewayKey: uiKeys?.authKey1, machineSettings: join(prof.userData, 'Machine', 'settings.json'), log: lap });
       failures.push(...problems);
     } finally {
       await server.stop();

@@ -17,9 +17,13 @@ const schema = uniqueName('copycli');
 const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
 
+let f: TestFactory;
+/** `dmgw ...args` with the test factory's gateway home, which allows its files folder */
+const env = () => ({ ...process.env, DMGW_HOME: f.home });
+
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
@@ -30,7 +34,6 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 describe.skipIf(!up)('dmgw run (built CLI)', () => {
   let client: pg.Client;
-  let f: TestFactory;
 
   beforeAll(async () => {
     const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
@@ -96,7 +99,7 @@ describe.skipIf(!up)('dmgw run (built CLI)', () => {
   });
 
   it('SIGINT mid-copy: exit code Cancelled, nothing committed, no temp files', async () => {
-    const child = spawn(process.execPath, [CLI, 'run', '-f', f.dir, '-p', 'Export', '--param', 'day=cancelled', '--param', 'slow=true', '--events', 'ndjson', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '-f', f.dir, '-p', 'Export', '--param', 'day=cancelled', '--param', 'slow=true', '--events', 'ndjson', '--json'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     const code = await new Promise<number | null>((res) => {
       child.stdout.on('data', (b: Buffer) => {

@@ -27,9 +27,9 @@ interface Run {
 }
 
 /** Runs `dmgw run`; with `killWhen`, sends SIGKILL as soon as an event satisfies it. */
-function dmgwRun(cli: string, factory: string, pipeline: string, killWhen?: (e: RunEvent) => boolean): Promise<Run> {
+function dmgwRun(cli: string, f: TestFactory, pipeline: string, killWhen?: (e: RunEvent) => boolean): Promise<Run> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [cli, 'run', '-f', factory, '-p', pipeline, '--events', 'ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', '-f', f.dir, '-p', pipeline, '--events', 'ndjson'], { env: { ...process.env, DMGW_HOME: f.home }, stdio: ['ignore', 'pipe', 'pipe'] });
     const events: RunEvent[] = [];
     let buf = '';
     let stderr = '';
@@ -76,13 +76,13 @@ describe.skipIf(!up)('copy: leftovers of a worker killed with SIGKILL', () => {
     copy('SlowToTable', 'Src', 'Dst', { ...slow, sink: { type: 'PostgreSqlSink' } });
     copy('ToTable', 'Src', 'Dst', { ...fast, sink: { type: 'PostgreSqlSink' } });
 
-    const killed = await dmgwRun(cli, f.dir, 'SlowToTable', flowing);
+    const killed = await dmgwRun(cli, f, 'SlowToTable', flowing);
     expect(killed.signal).toBe('SIGKILL');
     const left = await stages('dst');
     expect(left).toHaveLength(1);
     expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.dst`)).rows[0].n).toBe(0);
 
-    const again = await dmgwRun(cli, f.dir, 'ToTable');
+    const again = await dmgwRun(cli, f, 'ToTable');
     expect(again.code, again.stderr).toBe(0);
     const log = again.events.filter((e) => e.event === 'log').map((e) => e.message);
     expect(log.some((m) => m.includes('removed 1 leftover(s)') && m.includes(left[0]!))).toBe(true);
@@ -104,7 +104,7 @@ describe.skipIf(!up)('copy: leftovers of a worker killed with SIGKILL', () => {
       const liveStage = await createStage(live, schema, 'dst2', 'id, t, n', Date.now() - 60_000);
       const goneStage = await createStage(gone, schema, 'dst2', 'id, t, n', Date.now() - 60_000);
       await gone.end();
-      const r = await dmgwRun(cli, f.dir, 'ToTable2');
+      const r = await dmgwRun(cli, f, 'ToTable2');
       expect(r.code, r.stderr).toBe(0);
       expect(await stages('dst2')).toEqual([liveStage.table]);
       expect(r.events.some((e) => e.event === 'log' && e.message.includes(goneStage.table))).toBe(true);
@@ -122,13 +122,13 @@ describe.skipIf(!up)('copy: leftovers of a worker killed with SIGKILL', () => {
     const dir = join(f.files, 'out');
     const temps = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.dmgw-tmp')) : []);
 
-    const killed = await dmgwRun(cli, f.dir, 'SlowToFile', (e) => e.event === 'progress' && e.bytesWritten > 0);
+    const killed = await dmgwRun(cli, f, 'SlowToFile', (e) => e.event === 'progress' && e.bytesWritten > 0);
     expect(killed.signal).toBe('SIGKILL');
     const left = temps();
     expect(left.length).toBeGreaterThan(0);
     expect(readdirSync(dir).filter((n) => !n.endsWith('.dmgw-tmp'))).toEqual([]);
 
-    const again = await dmgwRun(cli, f.dir, 'ToFile');
+    const again = await dmgwRun(cli, f, 'ToFile');
     expect(again.code, again.stderr).toBe(0);
     expect(temps()).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['src_00000.csv', 'src_00001.csv']);

@@ -1,9 +1,11 @@
 /**
  * The credential endpoint end to end: the built CLI's `dmgw host --credential-endpoint 0`, real HTTPS requests that
- * pin the gateway certificate, a result the gateway decrypts, planted secrets nowhere on disk or in the logs, and
- * the endpoint as the host's only listening socket.
+ * pin the endpoint's own TLS certificate (never the gateway certificate, whose key decrypts credentials), a result
+ * the gateway decrypts, planted secrets nowhere on disk or in the logs, the endpoint as the host's only listening
+ * socket, and a TLS rotation picked up while it runs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
@@ -26,6 +28,9 @@ const hostErr: string[] = [];
 let port = 0;
 let certPem = '';
 let thumbprint = '';
+let gatewayKeyFile = '';
+let tlsPem = '';
+let tlsThumbprint = '';
 let token = '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,10 +46,12 @@ interface Answer {
   status: number;
   body: Record<string, unknown>;
   peer?: string;
+  peerDer?: Buffer;
 }
 
-/** An HTTPS call that trusts only the gateway certificate and checks its thumbprint instead of a host name. */
-function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string } = {}): Promise<Answer> {
+/** An HTTPS call that trusts only the endpoint's TLS certificate and checks its thumbprint instead of a host name. */
+function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; pin?: { pem: string; thumbprint: string } } = {}): Promise<Answer> {
+  const pin = opts.pin ?? { pem: tlsPem, thumbprint: tlsThumbprint };
   return new Promise((resolve, reject) => {
     const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const req = request(
@@ -53,16 +60,17 @@ function call(method: string, path: string, opts: { token?: string; body?: unkno
         port,
         path,
         method,
-        ca: certPem,
-        checkServerIdentity: (_h: string, c: PeerCertificate) => (c.fingerprint256.replace(/:/g, '') === thumbprint ? undefined : new Error(`unexpected certificate ${c.fingerprint256}`)),
+        ca: pin.pem,
+        checkServerIdentity: (_h: string, c: PeerCertificate) => (c.fingerprint256.replace(/:/g, '') === pin.thumbprint ? undefined : new Error(`unexpected certificate ${c.fingerprint256}`)),
         headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
         agent: false,
       },
       (res) => {
-        const peer = (res.socket as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate().fingerprint256.replace(/:/g, '');
+        const peerCert = (res.socket as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate();
+        const peer = peerCert.fingerprint256.replace(/:/g, '');
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, peer }));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, peer, peerDer: peerCert.raw }));
       },
     );
     req.on('error', reject);
@@ -99,7 +107,12 @@ describe('credential endpoint (dmgw host --credential-endpoint)', () => {
     const cur = show.certificates.find((c) => c.current)!;
     thumbprint = cur.thumbprint;
     certPem = readFileSync(cur.certificateFile, 'utf8');
+    gatewayKeyFile = (show.certificates.find((c) => c.current) as unknown as { privateKeyFile: string }).privateKeyFile;
     token = dmgw(['credential-endpoint', 'token']).stdout.trim();
+    // what a credential manager is told to pin: the endpoint's own certificate (made here, on first use)
+    const tls = JSON.parse(dmgw(['credential-endpoint', 'tls', '--json']).stdout) as { thumbprint: string; certificateFile: string };
+    tlsThumbprint = tls.thumbprint;
+    tlsPem = readFileSync(tls.certificateFile, 'utf8');
     host = spawn(process.execPath, [CLI, 'host', '--credential-endpoint', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     host.stderr!.on('data', (c: Buffer) => hostErr.push(c.toString('utf8')));
     const deadline = Date.now() + 30_000;
@@ -114,9 +127,21 @@ describe('credential endpoint (dmgw host --credential-endpoint)', () => {
     host?.kill('SIGKILL');
   });
 
-  it('serves TLS with the gateway certificate; health and certificate answer', async () => {
+  it('serves TLS with its own key pair, not the gateway certificate; health and certificate answer', async () => {
     const health = await call('GET', '/v1/health');
-    expect(health).toMatchObject({ status: 200, body: { status: 'ok', thumbprint }, peer: thumbprint });
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', thumbprint, tlsThumbprint }, peer: tlsThumbprint });
+    // the certificate presented is not the gateway certificate, and its key is another key
+    expect(health.peer).not.toBe(thumbprint);
+    const spki = (pem: string | Buffer) => new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+    expect(spki(health.peerDer!).equals(spki(certPem))).toBe(false);
+    const tlsKey = createPrivateKey(readFileSync(join(home, 'credential-endpoint', 'tls-private-key.pem'), 'utf8'));
+    expect(createPublicKey(tlsKey).export({ type: 'spki', format: 'der' }).equals(spki(certPem))).toBe(false);
+    expect(createPublicKey(createPrivateKey(readFileSync(gatewayKeyFile, 'utf8'))).export({ type: 'spki', format: 'der' }).equals(spki(health.peerDer!))).toBe(false);
+    expect(statSync(join(home, 'credential-endpoint', 'tls-private-key.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'credential-endpoint')).mode & 0o777).toBe(0o700);
+    // a client that pins the gateway certificate (as it used to) no longer gets through
+    await expect(call('GET', '/v1/health', { pin: { pem: certPem, thumbprint } })).rejects.toThrow();
+    // /v1/certificate still gives the gateway certificate: what credentials are encrypted for
     const cert = await call('GET', '/v1/certificate', { token });
     expect(cert.status).toBe(200);
     expect(cert.body.thumbprint).toBe(thumbprint);
@@ -130,7 +155,7 @@ describe('credential endpoint (dmgw host --credential-endpoint)', () => {
     const text = r.body.linkedService as string;
     expect(text).not.toContain(SECRET_IN_TEXT);
     expect(text).toContain('EncryptedCredential=');
-    expect(r.body).toMatchObject({ thumbprint, location: 'connectionString', changed: true });
+    expect(r.body).toMatchObject({ thumbprint, location: 'connectionString', changed: true, boundTo: 'PostgreSql loader@db:5432/sales', target: { type: 'PostgreSql', host: 'db', port: 5432, database: 'sales', user: 'loader', tls: 'off' } });
     const parsed = JSON.parse(text) as LinkedService;
     const usable = await decryptLinkedService(parsed, { home });
     expect(parseConnectionString(usable.properties.typeProperties.connectionString as string).get('Password')).toBe(SECRET_IN_TEXT);
@@ -163,7 +188,7 @@ describe('credential endpoint (dmgw host --credential-endpoint)', () => {
 
   it('status --json reports the endpoint; the token file is 0600', () => {
     const st = JSON.parse(dmgw(['status', '--json']).stdout) as { credentialEndpoint: unknown };
-    expect(st.credentialEndpoint).toMatchObject({ enabled: true, host: '127.0.0.1', port, listening: true, thumbprint });
+    expect(st.credentialEndpoint).toMatchObject({ enabled: true, host: '127.0.0.1', port, listening: true, thumbprint, tlsThumbprint });
     expect(statSync(join(home, 'credential-endpoint.token')).mode & 0o777).toBe(0o600);
   });
 
@@ -171,6 +196,23 @@ describe('credential endpoint (dmgw host --credential-endpoint)', () => {
     const sockets = listeningSockets(host.pid!);
     // /proc/net/tcp writes 127.0.0.1:port as 0100007F:PORTHEX
     expect(sockets).toEqual([`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`]);
+  });
+
+  it('a rotated TLS pair is served within seconds; clients pin the new thumbprint', async () => {
+    const rotated = JSON.parse(dmgw(['credential-endpoint', 'tls', '--rotate', '--json']).stdout) as { thumbprint: string; certificateFile: string };
+    expect(rotated.thumbprint).not.toBe(tlsThumbprint);
+    const next = { pem: readFileSync(rotated.certificateFile, 'utf8'), thumbprint: rotated.thumbprint };
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = await call('GET', '/v1/health', { pin: next }).catch(() => undefined);
+      if (r?.peer === next.thumbprint) break;
+      if (Date.now() > deadline) throw new Error('the endpoint did not serve the rotated certificate');
+      await sleep(200);
+    }
+    await expect(call('GET', '/v1/health')).rejects.toThrow();
+    tlsPem = next.pem;
+    tlsThumbprint = next.thumbprint;
+    expect((await call('GET', '/v1/health')).body.tlsThumbprint).toBe(tlsThumbprint);
   });
 
   it('planted secrets are in no file of the home and in no log line; the log names the requests', () => {

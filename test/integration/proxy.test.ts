@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataFactoryManagementClient } from '@azure/arm-datafactory';
 import { ensureBuilt, runCli, type CliResult } from '../support/builtCli.js';
 import { armClient, CLI, RESOURCE_GROUP, startTestService, tempDir } from '../support/factoryService.js';
+import { allowFileRoots } from '../support/gatewayHome.js';
 import { requireTinyproxy, startTinyproxy, type Tinyproxy } from '../support/tinyproxy.js';
 import { until } from '../support/wait.js';
 import type { RunningService } from '../../src/service/service.js';
@@ -41,7 +42,9 @@ const hostState = (home: string) => {
     return undefined;
   }
 };
+/** The host of `home`, its operator having opened the jobs' files folder to pipelines. */
 function startHost(home: string, args: string[] = []): ChildProcess {
+  allowFileRoots(home, files);
   const h = spawn(process.execPath, [CLI, 'host', ...args], { env: { ...process.env, DMGW_HOME: home, HTTPS_PROXY: '', https_proxy: '', DMGW_PROXY: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
   h.stderr!.on('data', (b: Buffer) => outputs.push(b.toString()));
   hosts.push(h);

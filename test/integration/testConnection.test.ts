@@ -76,4 +76,16 @@ describe.skipIf(!up)('dmgw test-connection', () => {
     expect(r.stderr).toContain('linked service "Nope" is not in');
     expect(r.stderr).toContain('OnPremPostgreSql');
   });
+
+  it('says how to test a file through a factory service, and refuses a name and a file together (usage, exit 2)', async () => {
+    const file = await dmgw(['test-connection', lsFile()]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('is tested through a factory service only: add --endpoint URL --factory NAME');
+    const both = await dmgw(['test-connection', '--endpoint', 'https://127.0.0.1:1', '--factory', 'f', '-l', 'OnPremPostgreSql', lsFile()]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('not both');
+    const long = await dmgw(['test-connection', '--endpoint', 'https://127.0.0.1:1', '--factory', 'f', '-l', 'X', '--timeout', '600']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('at most 120 seconds');
+  });
 });

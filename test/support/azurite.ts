@@ -21,14 +21,18 @@ export interface AzuriteServer {
   stop(): Promise<void>;
 }
 
-/** In memory by default; `location` keeps the blobs on disk instead (for more data than memory should hold). */
-export async function startAzurite(opts: { location?: string } = {}): Promise<AzuriteServer> {
+/**
+ * In memory by default; `location` keeps the blobs on disk instead (for more data than memory should hold).
+ * `accounts` replace the development account with the test's own (AZURITE_ACCOUNTS; keys are base64); the
+ * connection string and endpoint are then the first one's.
+ */
+export async function startAzurite(opts: { location?: string; accounts?: Array<{ name: string; key: string }> } = {}): Promise<AzuriteServer> {
   const require = createRequire(__filename);
   const main = join(dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
   const child = spawn(
     process.execPath,
     [main, '--blobHost', '127.0.0.1', '--blobPort', '0', ...(opts.location ? ['--location', opts.location] : ['--inMemoryPersistence', '--extentMemoryLimit', '2048']), '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: opts.accounts ? { ...process.env, AZURITE_ACCOUNTS: opts.accounts.map((a) => `${a.name}:${a.key}`).join(';') } : process.env },
   );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -50,10 +54,11 @@ export async function startAzurite(opts: { location?: string } = {}): Promise<Az
   });
   child.stdout!.resume();
   child.stderr!.resume();
+  const own = opts.accounts?.[0];
   return {
     port,
-    blobEndpoint: `http://127.0.0.1:${port}/${DEV_ACCOUNT}`,
-    connectionString: devConnectionString(port),
+    blobEndpoint: `http://127.0.0.1:${port}/${own?.name ?? DEV_ACCOUNT}`,
+    connectionString: own ? `DefaultEndpointsProtocol=http;AccountName=${own.name};AccountKey=${own.key};BlobEndpoint=http://127.0.0.1:${port}/${own.name};` : devConnectionString(port),
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { runPipeline, type PipelineRunResult, type RunPipelineOptions } from '../../src/agent/worker/runPipeline.js';
 import type { RunEvent } from '../../src/common/events.js';
+import { allowFileRoots } from './gatewayHome.js';
 import { PG_URL } from './servers.js';
 
 export const pgConnectionString = (url = PG_URL): string => {
@@ -74,7 +75,10 @@ export async function awkwardSource(schema: string, factory: Parameters<typeof t
 
 export interface TestFactory {
   dir: string;
+  /** the folder of linked service `Files` */
   files: string;
+  /** a gateway home that allows `files` (fileSystem.allowedRoots): runs use it (`copy`; DMGW_HOME of a `dmgw run`) */
+  home: string;
   /** adds a dataset; returns its name */
   dataset(name: string, type: string, linkedService: string, typeProperties: Record<string, unknown>): string;
   /** adds a one-Copy-activity pipeline and runs it in-process */
@@ -85,6 +89,8 @@ export interface TestFactory {
 export function testFactory(opts: { blobConnectionString?: string; pgUrl?: string } = {}): TestFactory {
   const dir = mkdtempSync(join(tmpdir(), 'dmgw-factory-'));
   const files = mkdtempSync(join(tmpdir(), 'dmgw-files-'));
+  const home = mkdtempSync(join(tmpdir(), 'dmgw-home-'));
+  allowFileRoots(home, files);
   for (const k of ['linkedService', 'dataset', 'pipeline']) mkdirSync(join(dir, k));
   const write = (kind: string, name: string, properties: Record<string, unknown>) => writeFileSync(join(dir, kind, `${name}.json`), JSON.stringify({ name, properties }, null, 2));
   write('linkedService', 'Pg', { type: 'PostgreSql', typeProperties: { connectionString: pgConnectionString(opts.pgUrl) } });
@@ -93,6 +99,7 @@ export function testFactory(opts: { blobConnectionString?: string; pgUrl?: strin
   return {
     dir,
     files,
+    home,
     write,
     dataset(name, type, linkedService, typeProperties) {
       write('dataset', name, { type, linkedServiceName: { referenceName: linkedService, type: 'LinkedServiceReference' }, typeProperties });
@@ -104,7 +111,7 @@ export function testFactory(opts: { blobConnectionString?: string; pgUrl?: strin
         activities: [{ name: 'Copy', type: 'Copy', ...(policy ? { policy } : {}), inputs: [{ referenceName: input, type: 'DatasetReference' }], outputs: [{ referenceName: output, type: 'DatasetReference' }], typeProperties }],
       });
       const events: RunEvent[] = [];
-      const result = await runPipeline({ factory: dir, pipeline: name, emit: (e) => events.push(e), copyRetry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 400 }, ...run });
+      const result = await runPipeline({ factory: dir, pipeline: name, home, emit: (e) => events.push(e), copyRetry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 400 }, ...run });
       return { ...result, events };
     },
   };

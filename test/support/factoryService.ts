@@ -69,6 +69,14 @@ export interface ServiceProcess extends ServiceEndpoint {
 
 /** `dmgw service start` as a child process (needs `node scripts/build.mjs` first). Resolves on its ready line. */
 export async function spawnService(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServiceProcess> {
+  // `dmgw service start` refuses a password inside --postgres (DMGW_TEST_PG_URL may carry one): it goes in PGPASSWORD
+  const at = args.indexOf('--postgres');
+  if (at >= 0 && args[at + 1] && new URL(args[at + 1]!).password) {
+    const u = new URL(args[at + 1]!);
+    env = { ...env, PGPASSWORD: decodeURIComponent(u.password) };
+    u.password = '';
+    args = args.with(at + 1, u.toString());
+  }
   const child = spawn(process.execPath, [CLI, 'service', 'start', '--host', '127.0.0.1', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));

@@ -12,6 +12,8 @@ export interface FaultPlan {
   cutUpstreamAfterBytes?: number;
   /** How many connections to cut before behaving normally (default 1). */
   cuts?: number;
+  /** Destroy the connection when a client→target chunk contains this text (a statement of the client's: `"dst" LIMIT 0`). */
+  cutWhenUpstreamContains?: string;
   /** Use RST (resetAndDestroy) instead of a FIN. */
   reset?: boolean;
   /** Delay every chunk by this many ms (stall/throttle). */
@@ -32,6 +34,16 @@ export interface FaultProxy {
   /** Number of connections accepted so far. */
   readonly connections: number;
   setPlan(plan: FaultPlan): void;
+  /** Cuts every connection open now, at once (both sides); returns how many client connections it cut. */
+  cutNow(reset?: boolean): number;
+  /**
+   * A dead path without a reset: every connection open now, and every one accepted in the next `forMs`, stays open but
+   * passes no byte in either direction ever again (until the proxy closes). Connections accepted later pass. Returns
+   * how many were open now.
+   */
+  blackhole(forMs: number): number;
+  /** Connections blackholed so far. */
+  readonly blackholed: number;
   close(): Promise<void>;
 }
 
@@ -41,8 +53,18 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   let connections = 0;
   let corrupted = false;
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
+  const dead = new WeakSet<Socket>();
+  let blackholeUntil = 0;
+  let blackholed = 0;
   const server: Server = createServer((client) => {
     connections++;
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
+    if (Date.now() < blackholeUntil) {
+      dead.add(client);
+      blackholed++;
+    }
     const upstream = connect({ port: targetPort, host: targetHost });
     sockets.add(client).add(upstream);
     let down = 0;
@@ -57,6 +79,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     const armed = () => cutCount < (plan.cuts ?? 1);
     const pipe = (from: Socket, to: Socket, dir: 'up' | 'down') => {
       from.on('data', (chunk: Buffer) => {
+        if (dead.has(client)) return;
         if (dir === 'down') {
           const over = plan.corruptDownstreamChunkOver;
           if (over !== undefined && !corrupted && chunk.length >= over) {
@@ -76,6 +99,10 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
             chunk[at - up] = chunk[at - up]! ^ 0xff;
           }
           up += chunk.length;
+        }
+        if (dir === 'up' && plan.cutWhenUpstreamContains !== undefined && armed() && chunk.includes(plan.cutWhenUpstreamContains)) {
+          kill();
+          return;
         }
         const limit = dir === 'down' ? plan.cutDownstreamAfterBytes : plan.cutUpstreamAfterBytes;
         const count = dir === 'down' ? down : up;
@@ -121,6 +148,23 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       plan = { cuts: 1, ...p };
       cutCount = 0;
       corrupted = false;
+    },
+    get blackholed() {
+      return blackholed;
+    },
+    blackhole(forMs) {
+      blackholeUntil = Date.now() + forMs;
+      for (const c of clients) dead.add(c);
+      blackholed += clients.size;
+      return clients.size;
+    },
+    cutNow(reset = false) {
+      const n = clients.size;
+      for (const s of [...sockets]) {
+        if (reset && 'resetAndDestroy' in s) s.resetAndDestroy();
+        else s.destroy();
+      }
+      return n;
     },
     close: () =>
       new Promise<void>((r) => {

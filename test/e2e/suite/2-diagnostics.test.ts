@@ -4,15 +4,39 @@ import * as vscode from 'vscode';
 import { activateExtension, factoryDir, waitForDiagnostics } from './support';
 
 suite('diagnostics for a factory', () => {
-  test('schema problems of a broken file come from contributes.jsonValidation', async () => {
-    await activateExtension();
+  test('schema problems are shown as dmgw validate words them: an error, once, on the value', async () => {
+    const api = await activateExtension();
     const uri = vscode.Uri.file(join(factoryDir(), 'dataset/BrokenDataset.json'));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    const ds = await waitForDiagnostics(uri, (d) => d.some((x) => x.source !== 'dmgw'));
-    const schema = ds.filter((d) => d.source !== 'dmgw');
-    console.log('schema diagnostics:', JSON.stringify(schema.map((d) => `${d.range.start.line + 1}: ${d.message}`)));
+    const ds = await waitForDiagnostics(uri, (d) => d.some((x) => /^SCHEMA/.test(String(x.code))));
+    console.log('diagnostics:', JSON.stringify(ds.map((d) => `${d.source} ${d.code} ${d.severity} ${d.range.start.line + 1}: ${d.message}`)));
     // "schema": 42 is on line 10
-    assert.ok(schema.some((d) => d.range.start.line === 9 && /string/i.test(d.message)), 'the number where a string belongs is flagged on its line');
+    const schema = ds.filter((d) => d.range.start.line === 9);
+    assert.strictEqual(schema.length, 1, 'one problem on that line, not one from the JSON language service as well');
+    assert.strictEqual(schema[0]!.source, 'dmgw');
+    assert.strictEqual(schema[0]!.severity, vscode.DiagnosticSeverity.Error);
+    // the CLI's own line for the same file: same severity and words
+    const cli = await api.agent.exec(['validate', factoryDir()]);
+    const line = cli.stdout.split('\n').find((l) => l.includes('dataset/BrokenDataset.json:10:'));
+    assert.ok(line, cli.stdout);
+    assert.ok(line.endsWith(`: ${schema[0]!.message}`), `CLI: ${line}\neditor: ${schema[0]!.message}`);
+    assert.match(line, /: error: /);
+  });
+
+  test('a type typed wrong gets "did you mean" in the editor, as in the CLI', async () => {
+    const uri = vscode.Uri.file(join(factoryDir(), 'dataset/BrokenDataset.json'));
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const at = editor.document.getText().indexOf('"PostgreSqlTable"');
+    await editor.edit((e) => e.replace(new vscode.Range(editor.document.positionAt(at), editor.document.positionAt(at + '"PostgreSqlTable"'.length)), '"PostgresTable"'));
+    try {
+      const ds = await waitForDiagnostics(uri, (d) => d.some((x) => /PostgresTable/.test(x.message)));
+      const typo = ds.find((x) => /PostgresTable/.test(x.message))!;
+      assert.strictEqual(typo.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(typo.message, /did you mean "PostgreSqlTable"\?/);
+      assert.ok(!ds.some((x) => x.source !== 'dmgw' && /PostgresTable|Value is not accepted/.test(x.message)), `no second, weaker copy: ${JSON.stringify(ds.map((x) => `${x.source}: ${x.message}`))}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
   });
 
   test('the cross-file checks of dmgw validate show as dmgw diagnostics (unresolved reference, plaintext secret)', async () => {
@@ -25,7 +49,6 @@ suite('diagnostics for a factory', () => {
     assert.strictEqual(unresolved.severity, vscode.DiagnosticSeverity.Error);
     assert.match(unresolved.message, /NoSuchLinkedService/);
     assert.strictEqual(unresolved.range.start.line, 5, 'on the referenceName line');
-    assert.ok(!mine.some((d) => /^SCHEMA/.test(String(d.code))), 'schema problems are left to the JSON language service (no duplicates)');
 
     const ls = vscode.Uri.file(join(factoryDir(), 'linkedService/OnPremPostgreSql.json'));
     await vscode.workspace.openTextDocument(ls);

@@ -30,6 +30,7 @@ suite('Encrypt Credential', () => {
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const summary = await vscode.commands.executeCommand<EncryptSummary>('dmgw.encryptCredential', uri);
     assert.ok(summary?.changed, 'the command reports a change');
+    assert.strictEqual(summary.boundTo, 'PostgreSql postgres@127.0.0.1:5432/test', 'the credential is bound to the server the file names');
     const after = readFileSync(file(), 'utf8');
     assert.ok(!after.includes('e2e-not-a-real-secret'), 'no plaintext remains on disk');
     const cs = JSON.parse(after).properties.typeProperties.connectionString as string;

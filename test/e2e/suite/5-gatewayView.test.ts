@@ -1,6 +1,6 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
-import { activateExtension, env } from './support';
+import { activateExtension, EXTENSION_ID, env } from './support';
 
 suite('Gateway view', () => {
   test('shows the local gateway as the agent reports it, then the workspace factory with its resources', async () => {
@@ -31,23 +31,18 @@ suite('Gateway view', () => {
     assert.match(api.statusBar.item.text, /Gateway: NeedRegistration/);
   });
 
-  test('Start runs the host (still NeedRegistration until registered), Stop ends it', async () => {
+  // Issue 14, item 8: an unregistered node has nothing to start; the tree does not offer Start, the command says why.
+  test('Start is not offered, and starts nothing, while the node is not registered', async () => {
     const api = await activateExtension();
-    const started = await vscode.commands.executeCommand<{ code: number; stdout: string; stderr: string }>('dmgw.startGateway');
-    assert.strictEqual(started.code, 0, started.stderr);
-    try {
-      const s = (await api.gateway.refresh()).status;
-      assert.strictEqual(s?.host?.running, true, JSON.stringify(s));
-      assert.strictEqual(s?.status, 'NeedRegistration');
-      const local = (await api.tree.getChildren())[0]!;
-      assert.match(String(local.contextValue), /running/, 'the tree offers Stop');
-      const host = (await api.tree.getChildren(local)).find((d) => d.label === 'Host');
-      assert.match(String(host?.description), /^running \(pid \d+\)$/);
-    } finally {
-      const stopped = await vscode.commands.executeCommand<{ code: number; stderr: string }>('dmgw.stopGateway');
-      assert.strictEqual(stopped.code, 0, stopped.stderr);
-    }
+    const st = await api.gateway.refresh();
+    assert.strictEqual(st.status?.status, 'NeedRegistration', JSON.stringify(st));
+    const local = (await api.tree.getChildren())[0]!;
+    const menu = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['view/item/context'] as Array<{ command: string; when: string }>).find((m) => m.command === 'dmgw.startGateway')!;
+    const offered = new RegExp(/viewItem =~ \/(.*)\//.exec(menu.when)![1]!);
+    assert.ok(!offered.test(String(local.contextValue)), `the inline Start is not shown on "${local.contextValue}"`);
+    assert.ok(offered.test('localGateway stopped registered'), 'it is on a registered, stopped node');
+    const r = await vscode.commands.executeCommand('dmgw.startGateway');
+    assert.strictEqual(r, undefined, 'nothing was started');
     assert.strictEqual((await api.gateway.refresh()).status?.host?.running, false);
-    assert.match(String((await api.tree.getChildren())[0]!.contextValue), /stopped/, 'the tree offers Start again');
   });
 });

@@ -130,7 +130,8 @@ describe.skipIf(!pgUp)('dmgw pipeline (a registered host runs it on the real Pos
 
   const writeResource = (kind: string, name: string, properties: unknown) => {
     mkdirSync(join(folder, kind), { recursive: true });
-    writeFileSync(join(folder, kind, `${name}.json`), JSON.stringify({ name, properties }, null, 2));
+    // a comment in every file: the upload (like validate and run) accepts JSON with comments and sends the values
+    writeFileSync(join(folder, kind, `${name}.json`), JSON.stringify({ name, properties }, null, 2).replace('{\n', `{\n  // ${kind} ${name}, written by the test\n`));
   };
 
   beforeAll(async () => {

@@ -52,6 +52,14 @@ async function node(key: string, nodeName: string): Promise<{ client: ChannelCli
 const status = async (ir: string) => (await arm.integrationRuntimes.getStatus(RESOURCE_GROUP, F, ir)).properties as SelfHostedIntegrationRuntimeStatus;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const heartbeat = (c: ChannelClient) => c.heartbeat({ machine: machineInfo(), runningJobs: [], cpuPercent: 5, availableMemoryMb: 1000 });
+async function finalRun(runId: string) {
+  for (let i = 0; i < 100; i++) {
+    const r = await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId);
+    if (['Succeeded', 'Failed', 'Cancelled'].includes(r.status!)) return r;
+    await sleep(100);
+  }
+  throw new Error(`run ${runId} did not end`);
+}
 const ev = (runId: string, e: Record<string, unknown>) => ({ time: new Date().toISOString(), runId, ...e }) as RunEvent;
 
 beforeAll(async () => {
@@ -123,12 +131,14 @@ describe('jobs', () => {
     const t0 = Date.now();
     const polled = client.poll({ free: 1, waitSeconds: 20 });
     await sleep(500);
-    const { runId } = await arm.pipelines.createRun(RESOURCE_GROUP, F, g.pipeline, { parameters: { p: 1 } });
+    const { runId } = await arm.pipelines.createRun(RESOURCE_GROUP, F, g.pipeline);
     const r = await polled;
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.jobs).toHaveLength(1);
     const job = r.jobs[0]!;
-    expect(job).toMatchObject({ runId, attempt: 1, factoryName: F, parameters: { p: 1 }, pipeline: { name: g.pipeline } });
+    // an activity job: the pipeline's one data activity, as a pipeline of its own with every expression evaluated
+    expect(job).toMatchObject({ runId, attempt: 1, factoryName: F, parameters: {}, pipeline: { name: g.pipeline }, activity: { name: 'Copy', type: 'Copy', pipelineName: g.pipeline } });
+    expect((job.pipeline.properties.activities as Array<{ name: string }>).map((a) => a.name)).toEqual(['Copy']);
     expect(job.datasets.map((d) => d.name)).toEqual(['gw-poll-table']);
     expect(job.linkedServices.map((d) => d.name)).toEqual(['gw-poll-db']);
     expect((await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId)).status).toBe('InProgress');
@@ -144,13 +154,14 @@ describe('jobs', () => {
     expect(acts1.value.map((a) => [a.activityName, a.status])).toEqual([['Copy', 'InProgress']]);
     const output = { rowsRead: 10, rowsCopied: 10, dataRead: 100, dataWritten: 100, copyDuration: 1, throughput: 0.1, usedParallelCopies: 1, retries: 0 };
     await client.events(job.jobId, { leaseToken: job.leaseToken, events: [ev(runId, { event: 'activity-finished', activity: 'Copy', status: 'Succeeded', durationMs: 5, output }), ev(runId, { event: 'run-finished', status: 'Succeeded', durationMs: 9 })] });
-    await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'finished', exitCode: 0 });
-    const run = await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId);
+    expect(await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'finished', exitCode: 0 })).toEqual({ ended: true });
+    // the service's orchestrator sees the job end and ends the run
+    const run = await finalRun(runId);
     expect(run.status).toBe('Succeeded');
     const acts = await arm.activityRuns.queryByPipelineRun(RESOURCE_GROUP, F, runId, { lastUpdatedAfter: new Date(0), lastUpdatedBefore: new Date(Date.now() + 60_000) });
     expect(acts.value[0]).toMatchObject({ activityName: 'Copy', status: 'Succeeded', output });
     // a late release after the end changes nothing
-    await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'release', exitCode: null, signal: 'SIGKILL' });
+    expect(await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'release', exitCode: null, signal: 'SIGKILL' })).toEqual({ ended: true });
     expect((await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId)).status).toBe('Succeeded');
   });
 
@@ -181,9 +192,10 @@ describe('jobs', () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const job = (await client.poll({ free: 1, waitSeconds: 5 })).jobs[0]!;
       expect(job.attempt).toBe(attempt);
-      await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'release', exitCode: null, signal: 'SIGKILL' });
+      // the answer says whether another attempt comes (the host keeps a killed worker's resume parts until it does not)
+      expect(await client.result(job.jobId, { leaseToken: job.leaseToken, outcome: 'release', exitCode: null, signal: 'SIGKILL' })).toEqual({ ended: attempt === 3 });
     }
-    const run = await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId);
+    const run = await finalRun(runId);
     expect(run.status).toBe('Failed');
     expect(run.message).toContain('gave up after 3 attempts: the worker was killed by SIGKILL');
   });
@@ -212,7 +224,7 @@ describe('jobs', () => {
     expect((await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId)).status).toBe('Canceling');
     expect((await client.renew(job.jobId, job.leaseToken)).cancel).toBe(true);
     await client.events(job.jobId, { leaseToken: job.leaseToken, events: [ev(runId, { event: 'run-finished', status: 'Cancelled', durationMs: 3 })] });
-    expect((await arm.pipelineRuns.get(RESOURCE_GROUP, F, runId)).status).toBe('Cancelled');
+    expect((await finalRun(runId)).status).toBe('Cancelled');
   });
 });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../../support/builtCli.js';
-import { pgConnectionString } from '../../support/copyFactory.js';
+import { defineAppendFactory } from '../../support/appendFactory.js';
 import { armClient, CLI, RESOURCE_GROUP, spawnService, tempDir, type ServiceProcess } from '../../support/factoryService.js';
 import { freePort, PG_URL, requireServer, uniqueName } from '../../support/servers.js';
 import { startTcpBalancer, type TcpBalancer } from '../../support/tcpBalancer.js';
@@ -73,15 +73,7 @@ describe.skipIf(!up)('service replicas sharing one PostgreSQL store', () => {
     expect(replicas[1]!.fingerprint).toBe(replicas[0]!.fingerprint);
     arm = armClient(replicas[1]!);
 
-    await arm.factories.createOrUpdate(RESOURCE_GROUP, F, { location: 'local' });
-    await arm.integrationRuntimes.createOrUpdate(RESOURCE_GROUP, F, GW, { properties: { type: 'SelfHosted' } });
-    await arm.linkedServices.createOrUpdate(RESOURCE_GROUP, F, 'Pg', { properties: { type: 'PostgreSql', typeProperties: { connectionString: pgConnectionString() }, connectVia: { referenceName: GW, type: 'IntegrationRuntimeReference' } } } as never);
-    for (const [name, table] of [['Src', 'src'], ['Dst', 'dst']]) {
-      await arm.datasets.createOrUpdate(RESOURCE_GROUP, F, name!, { properties: { type: 'PostgreSqlTable', linkedServiceName: { referenceName: 'Pg', type: 'LinkedServiceReference' }, typeProperties: { schema: dataSchema, table } } } as never);
-    }
-    // each run tags its rows with its own run id and takes a couple of seconds, so the kill lands mid-job
-    const query = `SELECT s.id, s.t, '@{pipeline().RunId}'::text AS run_id FROM ${dataSchema}.src s, pg_sleep(2)`;
-    await arm.pipelines.createOrUpdate(RESOURCE_GROUP, F, 'Append', { properties: { activities: [{ name: 'Copy', type: 'Copy', inputs: [{ referenceName: 'Src', type: 'DatasetReference' }], outputs: [{ referenceName: 'Dst', type: 'DatasetReference' }], typeProperties: { source: { type: 'PostgreSqlSource', query }, sink: { type: 'PostgreSqlSink' } } }] } } as never);
+    await defineAppendFactory(arm, { factory: F, gateway: GW, schema: dataSchema, sleepSeconds: 2 });
 
     const key = (await arm.integrationRuntimes.listAuthKeys(RESOURCE_GROUP, F, GW)).authKey1!;
     const reg = await runCli(['register', '--key-stdin', '--node-name', 'node-1'], { env: { ...process.env, DMGW_HOME: home }, input: key });

@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealCredential } from '../../../src/common/credential/envelope.js';
 import { ensureBuilt, runCli, type CliResult } from '../../support/builtCli.js';
 
 const rnd = (): string => randomBytes(9).toString('base64url');
@@ -88,7 +89,7 @@ describe('dmgw cert / encrypt through the built CLI', () => {
     const r = await dmgw(['encrypt', ls('OnPremPostgreSql'), '--password-stdin'], { input: `${SECRETS.pgStdin}\n` });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`encrypted connectionString:Password for certificate ${thumbprint}`);
+    expect(r.stdout).toContain(`encrypted connectionString:Password for certificate ${thumbprint}, bound to PostgreSql gateway@127.0.0.1:5432/sales`);
     expect(read(ls('OnPremPostgreSql'))).toMatch(/"connectionString": "Server=127\.0\.0\.1;Port=5432;Database=sales;UID=gateway;EncryptedCredential=ey[\w.-]+"/);
   });
 
@@ -114,7 +115,9 @@ describe('dmgw cert / encrypt through the built CLI', () => {
     expect(r.stderr).toMatch(/DEBUG \[cert\] decrypted the credential of linked service OnPremPostgreSql .*connectionString="Server=127\.0\.0\.1;Port=5432;Database=sales;UID=gateway;Password=\*\*\*"/);
     expect(r.stderr).toMatch(/DEBUG \[cert\] decrypted the credential of linked service MySql .*PWD=\*\*\*/);
     const json = JSON.parse((await dmgw(['cert', 'check', ls('Files'), '--json'])).stdout);
-    expect(json).toEqual([{ file: ls('Files'), status: 'ok', certificate: thumbprint, message: `decrypts with the current certificate ${thumbprint}` }]);
+    expect(json).toEqual([{ file: ls('Files'), status: 'ok', certificate: thumbprint, target: { type: 'FileServer', host: '\\\\fs\\share', user: 'gw' }, message: `decrypts with the current certificate ${thumbprint}, bound to FileServer \\\\fs\\share as gw` }]);
+    expect(r.stdout).toContain(`${ls('OnPremPostgreSql')}: ok: decrypts with the current certificate ${thumbprint}, bound to PostgreSql gateway@127.0.0.1:5432/sales`);
+    expect(r.stdout).toContain(`${ls('Blob')}: ok: decrypts with the current certificate ${thumbprint}, bound to AzureBlobStorage acct at https://acct.blob.core.windows.net`);
   });
 
   it('prints instead of writing with --stdout', async () => {
@@ -195,11 +198,30 @@ describe('dmgw cert / encrypt through the built CLI', () => {
     expect((await dmgw(['encrypt', 'second.json'])).stdout).toContain('already encrypted');
   });
 
+  it('a credential made before binding: cert check asks to re-encrypt it, dmgw encrypt on the gateway binds it', async () => {
+    // made as dmgw did before targets were bound: the secrets alone in the JWE
+    const certPem = readFileSync(JSON.parse((await dmgw(['cert', 'show', '--json'])).stdout).certificates.find((c: { current: boolean }) => c.current).certificateFile, 'utf8');
+    const { jwe } = await sealCredential({ connectionString: { Password: SECRETS.sqlEnv } }, certPem);
+    write('old.json', JSON.stringify({ name: 'Old', properties: { type: 'PostgreSql', typeProperties: { connectionString: `Server=db1.corp;Database=sales;UID=gateway;EncryptedCredential=${jwe}` } } }, null, 2));
+    const check = await dmgw(['cert', 'check', 'old.json']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('old.json: reencrypt: decrypts, but was made before credentials were bound to their server, so the gateway does not use it; re-encrypt it with `dmgw encrypt old.json`');
+    const re = await dmgw(['encrypt', 'old.json']);
+    expect(re.code).toBe(0);
+    expect(re.stdout).toContain('bound to PostgreSql gateway@db1.corp:5432/sales');
+    expect(re.stdout).toContain('it was made before credentials were bound and is bound now');
+    expect((await dmgw(['cert', 'check', 'old.json'])).stdout).toContain(`old.json: ok: decrypts with the current certificate ${thumbprint}, bound to PostgreSql gateway@db1.corp:5432/sales`);
+    // the operator moves it on purpose: encrypting again on the gateway binds it to the new server, and says so
+    write('old.json', read('old.json').replace('Server=db1.corp', 'Server=db2.corp'));
+    const moved = await dmgw(['encrypt', 'old.json', '--json']);
+    expect(JSON.parse(moved.stdout)[0]).toMatchObject({ changed: true, boundTo: 'PostgreSql gateway@db2.corp:5432/sales', previousTarget: { host: 'db1.corp' }, target: { type: 'PostgreSql', host: 'db2.corp', port: 5432, database: 'sales', user: 'gateway', tls: 'off' } });
+  });
+
   it('no planted secret appears in any file of the gateway homes, the logs, the factory or anything printed', () => {
     const logs = [join(home, 'logs', 'dmgw.log'), join(home2, 'logs', 'dmgw.log')].map((f) => readFileSync(f, 'utf8'));
     expect(logs[0]).toMatch(/INFO {2}\[encrypt\] encrypted credential file=factory\/linkedService\/OnPremPostgreSql\.json/);
     expect(logs[0]).toMatch(/DEBUG \[cert\] decrypted the credential of linked service OnPremPostgreSql/);
-    const files = [...filesUnder(home), ...filesUnder(home2), ...filesUnder(factory), ...['plain.json', 'altered.json', 'second.json', 'gw.pfx'].map((f) => join(dir, f))];
+    const files = [...filesUnder(home), ...filesUnder(home2), ...filesUnder(factory), ...['plain.json', 'altered.json', 'second.json', 'old.json', 'gw.pfx'].map((f) => join(dir, f))];
     expect(files.length).toBeGreaterThan(15);
     const haystacks = [...files.map((f) => [f, readFileSync(f).toString('latin1')] as const), ['transcript', transcript.join('\n')] as const];
     for (const [name, secret] of Object.entries(SECRETS)) {

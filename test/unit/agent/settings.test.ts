@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GatewayHome } from '../../../src/agent/config/home.js';
 import { readSettings, writeSetting } from '../../../src/agent/config/settings.js';
 import { inUpdateWindow, nextUpdateWindow, parseUpdateSchedule } from '../../../src/agent/config/updateSchedule.js';
+import { PROTECTED_MARKER } from '../../../src/common/protectedFolder.js';
 import { FailedAttempts } from '../../../src/agent/credentialEndpoint/failedAttempts.js';
 import { tokenMatches } from '../../../src/agent/credentialEndpoint/token.js';
 
@@ -13,7 +14,7 @@ const home = () => new GatewayHome(mkdtempSync(join(tmpdir(), 'dmgw-settings-'))
 describe('gateway settings', () => {
   it('defaults, set, unset; the file is 0600 and holds only what was set', () => {
     const h = home();
-    expect(readSettings(h)).toEqual({ 'credentialEndpoint.host': '127.0.0.1', 'update.schedule': 'Sun 03:00' });
+    expect(readSettings(h)).toEqual({ 'credentialEndpoint.host': '127.0.0.1', 'update.schedule': 'Sun 03:00', 'metrics.host': '127.0.0.1', 'logs.maxFileMb': 10, 'logs.maxFiles': 5 });
     expect(writeSetting(h, 'credentialEndpoint.port', '8060')).toBe(8060);
     expect(writeSetting(h, 'update.schedule', 'daily 02:30')).toBe('daily 02:30');
     expect(JSON.parse(readFileSync(h.settingsFile, 'utf8'))).toEqual({ 'credentialEndpoint.port': 8060, 'update.schedule': 'daily 02:30' });
@@ -28,9 +29,30 @@ describe('gateway settings', () => {
     expect(() => writeSetting(h, 'credentialEndpoint.port', '70000')).toThrow(/0 to 65535/);
     expect(() => writeSetting(h, 'credentialEndpoint.host', 'my-host')).toThrow(/IP address/);
     expect(() => writeSetting(h, 'update.schedule', 'Sun 25:00')).toThrow(/DAY HH:MM/);
+    expect(() => writeSetting(h, 'metrics.port', 'ninety')).toThrow(/metrics\.port must be a TCP port/);
+    expect(() => writeSetting(h, 'metrics.host', 'localhost')).toThrow(/metrics\.host must be an IP address/);
+    expect(() => writeSetting(h, 'logs.maxFileMb', '0')).toThrow(/logs\.maxFileMb must be a number of MiB from 0\.001 to 1024/);
+    expect(() => writeSetting(h, 'logs.maxFiles', '1000')).toThrow(/logs\.maxFiles must be a whole number from 1 to 100/);
     h.ensure();
     writeFileSync(h.settingsFile, '{"update.schedule": "sometimes"}');
     expect(() => readSettings(h)).toThrow(/sometimes/);
+  });
+});
+
+describe('fileSystem.allowedRoots', () => {
+  it('absolute folders, normalised and each once; checked to exist and to lie in no home only when set', () => {
+    const h = home();
+    const dir = mkdtempSync(join(tmpdir(), 'dmgw-roots-'));
+    expect(writeSetting(h, 'fileSystem.allowedRoots', ` ${dir}/ , ${dir}/x/.. ,${tmpdir()}`)).toBe(`${dir},${tmpdir()}`);
+    expect(() => writeSetting(h, 'fileSystem.allowedRoots', 'relative/dir')).toThrow(/"relative\/dir" is not an absolute path/);
+    expect(() => writeSetting(h, 'fileSystem.allowedRoots', ' , ')).toThrow(/at least one folder/);
+    expect(() => writeSetting(h, 'fileSystem.allowedRoots', join(dir, 'missing'))).toThrow(/is not an existing folder/);
+    // this home, even without its marker
+    rmSync(join(h.root, PROTECTED_MARKER));
+    expect(() => writeSetting(h, 'fileSystem.allowedRoots', h.root)).toThrow(/lies inside .*, a gateway home or service data folder/);
+    // a root removed later leaves the file valid (the run says the host is outside the allowed folders)
+    rmSync(dir, { recursive: true });
+    expect(readSettings(h)['fileSystem.allowedRoots']).toBe(`${dir},${tmpdir()}`);
   });
 });
 

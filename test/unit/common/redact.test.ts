@@ -121,3 +121,19 @@ describe('redact: registered secrets', () => {
     expect(redactError('plain Password=x')).toBe('plain Password=***');
   });
 });
+
+describe('redactDeep', () => {
+  it('masks registered secrets in every string of a JSON value, keeping everything else as it is', async () => {
+    const { redactDeep, registerSecret } = await import('../../../src/common/redact.js');
+    const { ExactNumber } = await import('../../../src/common/expressions.js');
+    registerSecret('deep-Secret-42');
+    const exact = new ExactNumber(12345678901234567890n, 2);
+    const v = { q: 'SELECT 1 /* deep-Secret-42 */', list: ['x', 'key:deep-Secret-42', 7, true, null], n: exact, nested: { k: 'Password=abc;x=1' } };
+    const r = redactDeep(v);
+    expect(JSON.stringify(r)).not.toContain('deep-Secret-42');
+    expect(r.list.slice(2)).toEqual([7, true, null]);
+    expect(r.n).toBe(exact);
+    expect(r.nested.k).not.toContain('abc');
+    expect(v.q).toContain('deep-Secret-42'); // a copy: the original is what expressions read
+  });
+});

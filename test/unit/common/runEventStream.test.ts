@@ -12,7 +12,7 @@ const events: RunEvent[] = [
   { event: 'log', time: t, runId, level: 'info', message: 'hello' },
   {
     event: 'activity-finished', time: t, runId, activity: 'CopySalesOrders', status: 'Succeeded', durationMs: 2500,
-    output: { rowsRead: 20, rowsCopied: 20, dataRead: 2048, dataWritten: 3 * 1024 * 1024, copyDuration: 2, throughput: 1536 * 1024, usedParallelCopies: 2, retries: 0,
+    output: { rowsRead: 20, rowsCopied: 20, dataRead: 2048, dataWritten: 3 * 1024 * 1024, copyDuration: 2, throughput: 1536, usedParallelCopies: 2, retries: 0,
       dataConsistencyVerification: { ok: true, sourceRows: 20, sinkRows: 20, sourceChecksum: 'ab'.repeat(32), sinkChecksum: 'ab'.repeat(32) } },
   },
   { event: 'run-finished', time: t, runId, status: 'Succeeded', durationMs: 2600 },
@@ -83,5 +83,31 @@ describe('RunSummaryBuilder + formatRunSummary', () => {
 
   it('formats bytes in binary units', () => {
     expect([0, 1023, 1024, 1536 * 1024 * 1024].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 GiB']);
+  });
+});
+
+describe('nested activities and other outputs', () => {
+  it('names runs inside containers and child pipelines, and says what each activity did', () => {
+    const b = new RunSummaryBuilder();
+    const fin = (activity: string, output: Record<string, unknown> | undefined, place: Record<string, unknown> = {}) =>
+      ({ event: 'activity-finished', time: t, runId, activity, status: 'Succeeded', durationMs: 5, ...(output ? { output } : {}), ...place }) as RunEvent;
+    b.apply(events[0]!);
+    b.apply(fin('ListTables', { count: 2, value: [{ t: 'a' }, { t: 'b' }] }));
+    b.apply(fin('Top', { firstRow: { id: 1 } }));
+    b.apply(fin('CopyTable', { rowsRead: 3, rowsCopied: 3, dataRead: 10, dataWritten: 2048, copyDuration: 1, throughput: 2, usedParallelCopies: 1, retries: 0 }, { activityRunId: 'x', parentActivity: 'EachTable', parentActivityRunId: 'y', iteration: 1 }));
+    b.apply(fin('Clean', { filesDeleted: 1 }, { pipeline: 'Child', pipelineRunId: 'c1', parentActivity: 'RunChild', parentActivityRunId: 'z' }));
+    b.apply(fin('Note', { name: 'v', value: 'done' }));
+    b.apply(fin('Secret', { secureOutput: '**********' }));
+    b.apply({ event: 'run-finished', time: t, runId, status: 'Succeeded', durationMs: 40 });
+    expect(b.summary.rowsCopied).toBe(3);
+    expect(formatRunSummary(b.summary).split('\n')).toEqual([
+      'CopySalesOrdersToBlob Succeeded in 40 ms',
+      '  ListTables: Succeeded, 2 rows',
+      '  Top: Succeeded, first row {"id":1}',
+      '  EachTable[1] › CopyTable: Succeeded, 3 rows, 2.0 KiB written, 2.0 KiB/s',
+      '  Child: RunChild › Clean: Succeeded, 1 file deleted',
+      '  Note: Succeeded, v = done',
+      '  Secret: Succeeded',
+    ]);
   });
 });

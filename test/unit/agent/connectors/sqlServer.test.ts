@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rangeSql, SqlServerConnector } from '../../../../src/agent/connectors/sqlServer.js';
-import { sqlServerConfig } from '../../../../src/agent/connectors/sqlServerSettings.js';
+import { sqlServerConfig } from '../../../../src/common/stores/sqlServerSettings.js';
 import { convertFromStaged, readProjection, sqlServerColumn, stagedValue } from '../../../../src/agent/connectors/sqlServerTypes.js';
 import type { LinkedService } from '../../../../src/common/model/types.js';
 

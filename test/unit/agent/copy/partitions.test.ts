@@ -61,6 +61,8 @@ describe('retry classification', () => {
     expect(isTransient(err({ code: 'ECONNRESET' }))).toBe(true);
     expect(isTransient(err({ code: 'ECONNREFUSED' }))).toBe(true);
     expect(isTransient(err({ message: 'Connection terminated unexpectedly' }))).toBe(true);
+    // a session cut between two statements (the commit-marker lookup runs three): pg refuses the next one
+    expect(isTransient(err({ message: 'Client has encountered a connection error and is not queryable' }))).toBe(true);
     expect(isTransient(err({ code: '57P01', message: 'terminating connection due to administrator command' }))).toBe(true);
     expect(isTransient(err({ code: '08006' }))).toBe(true);
     expect(isTransient(err({ statusCode: 503 }))).toBe(true);
