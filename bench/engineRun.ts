@@ -6,6 +6,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { GatewayHome } from '../src/agent/config/home.js';
+import { writeSetting } from '../src/agent/config/settings.js';
 import { startAzurite, type AzuriteServer } from '../test/support/azurite.js';
 import type { ActivityFinished, RunEvent } from '../src/common/events.js';
 import { fastest, runMeasured, type BenchReport, type ChildRun, type Measurement } from './harness.js';
@@ -14,6 +16,16 @@ import { fastest, runMeasured, type BenchReport, type ChildRun, type Measurement
 const dist = join(__dirname, '..');
 export const CLI = join(dist, 'agent', 'cli.js');
 export const PROBES = join(dist, 'bench', 'probes.js');
+
+/**
+ * The environment of engine runs whose FileServer sink writes below `fileRoot`: a gateway home in `scratch` whose
+ * operator allowed that folder (`dmgw config set fileSystem.allowedRoots`), as DMGW_HOME.
+ */
+export function engineEnv(scratch: string, fileRoot: string): NodeJS.ProcessEnv {
+  const home = join(scratch, 'home');
+  writeSetting(new GatewayHome(home), 'fileSystem.allowedRoots', fileRoot);
+  return { ...process.env, DMGW_HOME: home };
+}
 
 /**
  * `dmgw run --factory <factory> --pipeline <pipeline> --events ndjson`, timed and its memory watched; throws unless

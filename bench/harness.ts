@@ -20,7 +20,8 @@ export interface BenchOptions {
 export interface Measurement {
   /** e.g. `file: raw psql \copy` */
   name: string;
-  role: 'baseline' | 'reference' | 'engine';
+  /** baseline: a raw limit (the stores' own tools); peer: another product doing the same copy; engine: ours */
+  role: 'baseline' | 'reference' | 'peer' | 'engine';
   seconds: number;
   rows: number;
   bytes: number;
@@ -46,11 +47,29 @@ export interface BenchReport {
   checks: Check[];
   notes: string[];
   skipped?: string;
+  /** the copy paths measured, each naming its measurements (the table and chart of docs/BENCHMARKS.md) */
+  paths?: PathSummary[];
+}
+
+/** One copy path: the names of its measurements in the report (raw limits may be shared between paths). */
+export interface PathSummary {
+  /** e.g. `MariaDB → Parquet blob` */
+  path: string;
+  ours: string[];
+  rawRead?: string;
+  rawWrite?: string;
+  /** ours ÷ min(raw read, raw write) must reach this (rows/s) */
+  target: number;
+  peers: { name: string; target: number }[];
 }
 
 export interface Benchmark {
   name: string;
   summary: string;
+  /** run only when named with --only (e.g. the 100M-row run) */
+  optIn?: boolean;
+  /** --rows when none is given (default 10M) */
+  defaultRows?: number;
   run(opts: BenchOptions): Promise<BenchReport>;
 }
 

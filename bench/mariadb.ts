@@ -1,31 +1,32 @@
 /**
- * MariaDB as a source, each engine run beside its limits measured in the same run on the same data:
- *   raw read     mariadb --batch --quick -e "SELECT ..." > /dev/null   (the client's own streaming read)
- *   raw upload   that output (as a file) uploaded to a fresh Azurite (8 MiB blocks × 4)
- *   engine blob  MariaDB → CSV blob, single stream and 4 DynamicRange partitions
- *   pgloader     Debian's pgloader, MariaDB table → new PostgreSQL table (data only, no indexes)
- *   engine pg    MariaDB → PostgreSQL table (staged, one-transaction move), single stream and 4 partitions
- * Targets: blob ≥ 0.9× min(raw read, raw upload) in rows/s; PostgreSQL sink ≥ 1.5× pgloader; peak RSS < 200 MB.
+ * MariaDB table → PostgreSQL table, single stream and 4 DynamicRange partitions, beside its limits and its peer
+ * measured in the same run on the same rows:
+ *   raw read    mariadb --batch --quick -e "SELECT …" > /dev/null
+ *   raw write   psql \copy TABLE FROM the client's output (text format, NULL 'NULL': the same rows) into an
+ *               empty table of the same shape
+ *   peer        pgloader (Debian's; installed when missing), MariaDB table → a new PostgreSQL table, data only
+ * Targets: ≥ 0.9× min(raw read, raw write) in rows/s; ≥ 3× pgloader; peak RSS < 200 MB.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { portOpen } from '../test/support/servers.js';
 import { BENCH_PG_URL } from './benchTable.js';
-import { attempt, blobBytes, CLI, engineRunsIntoAzurite, PROBES, runEngine, withAzurite } from './engineRun.js';
-import { atLeast, below, fastest, MB, rate, runMeasured, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
-import { MARIA_BLOB_CONTAINER, mariaPipeline, setMariaBlobConnection, writeMariaFactory, type MariaSink } from './mariadbFactory.js';
+import { CLI } from './engineRun.js';
+import { runMeasured, type Benchmark, type BenchOptions, type BenchReport, type Measurement } from './harness.js';
 import { COLUMNS, ensureMariaTable, mariaConnection, type MariaTable } from './mariadbTable.js';
+import { ensureTool } from './peers.js';
+import { mariadbOut, psqlCopyFrom } from './rawLimits.js';
+import { RowFactory } from './rowFactory.js';
+import { PARALLEL, PathBench } from './rowPaths.js';
 
-const PARALLEL = [1, 4];
-const RSS_LIMIT_MB = 200;
 const PG_SCHEMA = 'dmgw_bench';
 const PGLOADER_SCHEMA = 'dmgw_bench_pgloader';
+const PGLOADER_TARGET = 3;
 
 export const mariadbBenchmark: Benchmark = {
   name: 'mariadb',
-  summary: 'MariaDB table → CSV blob (vs mariadb --batch and a raw upload) and → PostgreSQL table (vs pgloader)',
+  summary: 'MariaDB table → PostgreSQL table, vs mariadb --batch --quick, psql \\copy from and pgloader',
   async run(o: BenchOptions): Promise<BenchReport> {
     const report: BenchReport = { name: this.name, summary: this.summary, params: { rows: o.rows, repeat: o.repeat, parallelCopies: PARALLEL.join('/') }, measurements: [], checks: [], notes: [] };
     const mc = mariaConnection();
@@ -35,76 +36,49 @@ export const mariadbBenchmark: Benchmark = {
     if (!existsSync(CLI)) return { ...report, skipped: `${CLI} is missing (build first)` };
 
     const table = await ensureMariaTable(o.rows, o.log);
-    const pgTarget = { schema: PG_SCHEMA, table: `from_mariadb_${o.rows}` };
-    await preparePgTarget(pgTarget);
-    const factory = join(o.scratch, 'factory');
-    writeMariaFactory({ dir: factory, table, maria: mc, pg: { host: pgUrl.hostname, port: Number(pgUrl.port || 5432), database: pgUrl.pathname.slice(1), user: decodeURIComponent(pgUrl.username) }, pgTarget, parallelCopies: PARALLEL });
-    const m = (x: Measurement) => {
-      report.measurements.push(x);
-      o.log(`  ${x.name}: ${x.seconds.toFixed(2)} s, ${(rate(x).rowsPerSecond / 1e6).toFixed(2)} M rows/s${x.peakRssBytes ? `, peak RSS ${(x.peakRssBytes / MB).toFixed(0)} MB` : ''}`);
-      return x;
-    };
-    // an engine run (or pgloader) that fails is reported and the other measurements go on
-    const tryMeasure = async (fn: () => Promise<Measurement>) => {
-      const x = await attempt(report, o.log, fn);
-      return x && m(x);
-    };
+    const rows = table.rows;
+    const target = `${PG_SCHEMA}.from_mariadb_${rows}`;
+    const rawTarget = `${PG_SCHEMA}.from_mariadb_raw_${rows}`;
+    await preparePgTable(target);
+    await preparePgTable(rawTarget);
+    const factory = new RowFactory(join(o.scratch, 'factory'), o.scratch);
+    const b = new PathBench(report, o, factory, process.env);
 
-    // --- raw limits
+    // --- raw limits: the client's read, and PostgreSQL's own load of what it read
     const select = `SELECT ${COLUMNS} FROM \`${table.table}\``;
-    const rawFile = join(o.scratch, 'mariadb.tsv');
-    const rawRead = m(await fastest(o.repeat, () => mariadbClient(select, '/dev/null', table, 'raw read: mariadb --batch --quick → /dev/null')));
-    const rawToFile = await mariadbClient(select, rawFile, table, 'mariadb --batch → file');
-    const rawUpload = m(
-      await fastest(o.repeat, () =>
-        withAzurite(async (az) => {
-          const r = await runMeasured(process.execPath, [PROBES, 'upload', rawFile, az.connectionString, MARIA_BLOB_CONTAINER, 'raw/orders.tsv']);
-          if (r.code !== 0) throw new Error(`raw upload failed: ${r.stderr}`);
-          return { name: 'blob: raw upload of the mariadb output', role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: rawToFile.bytes, peakRssBytes: r.peakRssBytes };
-        }),
-      ),
+    const tsv = join(o.scratch, 'mariadb.tsv');
+    const out = await mariadbOut(table.database, select, tsv, { name: 'mariadb → file', rows });
+    const rawRead = await b.measure(() => mariadbOut(table.database, select, '/dev/null', { name: 'MariaDB raw read: mariadb --batch --quick → /dev/null', rows }, out.bytes));
+    const rawWrite = await b.measure(
+      () => psqlCopyFrom(rawTarget, tsv, "FORMAT text, NULL 'NULL'", { name: 'PostgreSQL raw write: psql \\copy from the mariadb output', rows }),
+      () => truncate(rawTarget),
     );
-    rmSync(rawFile, { force: true });
+    rmSync(tsv, { force: true });
+    const rawLoaded = await pgCount(rawTarget);
+    if (rawLoaded !== rows) report.notes.push(`psql \\copy from loaded ${rawLoaded} rows of ${rows}`);
+    await truncate(rawTarget);
 
-    // --- engine → blob
-    const engineBlob = await engineRunsIntoAzurite(PARALLEL, o.repeat, tryMeasure, (az, n) => {
-      setMariaBlobConnection(factory, az.connectionString);
-      return engine(factory, 'blob', n, table, () => blobBytes(az.connectionString, MARIA_BLOB_CONTAINER, 'engine/'));
-    });
+    // --- the peer
+    const missing = ensureTool('pgloader', 'pgloader', ['--version'], o.log);
+    if (missing) report.notes.push(missing);
+    const loader = missing ? undefined : await b.measure(() => pgloader(o.scratch, table, mc));
 
-    // --- pgloader and engine → PostgreSQL
-    const loader = await tryMeasure(() => fastest(o.repeat, () => pgloader(o.scratch, table, mc)));
-    const enginePg: Measurement[] = [];
+    // --- the engine
+    const path = 'MariaDB → PostgreSQL';
+    const ours = [];
     for (const n of PARALLEL) {
-      const e = await tryMeasure(() => fastest(o.repeat, () => engine(factory, 'pg', n, table, async () => 0)));
-      if (e) enginePg.push(e);
+      const pipeline = factory.pipeline(`MariaToPg_${n}`, { kind: 'maria', database: table.database, table: table.table }, { kind: 'pg', schema: PG_SCHEMA, table: target.split('.')[1]! }, n);
+      ours.push(await b.engine(path, pipeline, n, rows, { kind: 'table', empty: () => truncate(target) }));
     }
-    const loaded = await pgCount(`${pgTarget.schema}.${pgTarget.table}`);
-    if (loaded !== table.rows) report.notes.push(`the PostgreSQL target holds ${loaded} rows after the engine runs, expected ${table.rows}`);
-
-    // --- checks (rows/s: the raw client writes TSV, the engine CSV with a header)
-    const rps = (x: Measurement) => rate(x).rowsPerSecond;
-    const checks: Check[] = [];
-    const slower = Math.min(rps(rawRead), rps(rawUpload));
-    for (const e of engineBlob) checks.push(atLeast(`${e.name} ÷ min(raw read, raw upload)`, rps(e) / slower, 0.9));
-    if (loader) for (const e of enginePg) checks.push(atLeast(`${e.name} ÷ pgloader`, rps(e) / rps(loader), 1.5));
-    for (const e of [...engineBlob, ...enginePg]) checks.push(below(`${e.name} peak RSS`, (e.peakRssBytes ?? 0) / MB, RSS_LIMIT_MB, 'MB'));
-    report.checks = checks;
-    for (const e of [...engineBlob, ...enginePg]) if (e.note) report.notes.push(`${e.name}: ${e.note}`);
+    const loaded = await pgCount(target);
+    if (loaded !== rows) report.notes.push(`the PostgreSQL target holds ${loaded} rows after the engine runs, expected ${rows}`);
+    b.path(path, ours, { read: rawRead, write: rawWrite }, [{ peer: loader, target: PGLOADER_TARGET }]);
     if (table.created) report.notes.push('the MariaDB table was made in this run; later runs reuse it');
     return report;
   },
 };
 
-async function mariadbClient(sql: string, target: string, table: MariaTable, name: string): Promise<Measurement> {
-  const c = mariaConnection();
-  const r = await runMeasured('mariadb', ['--batch', '--quick', '--skip-column-names', '-h', c.host, '-P', String(c.port), '-u', c.user, ...(c.password ? [`-p${c.password}`] : []), table.database, '-e', sql], { stdoutFile: target });
-  if (r.code !== 0) throw new Error(`mariadb client failed (${r.code}): ${r.stderr}`);
-  return { name, role: 'baseline', seconds: r.seconds, rows: table.rows, bytes: target === '/dev/null' ? 0 : statSync(target).size, peakRssBytes: r.peakRssBytes };
-}
-
 async function pgloader(scratch: string, table: MariaTable, mc: ReturnType<typeof mariaConnection>): Promise<Measurement> {
-  if (spawnSync('pgloader', ['--version']).status !== 0) throw new Error('pgloader is not installed (apt-get install -y pgloader): no pgloader baseline');
   const pgUrl = new URL(BENCH_PG_URL);
   const load = join(scratch, 'mariadb.load');
   const from = `mysql://${encodeURIComponent(mc.user)}${mc.password ? `:${encodeURIComponent(mc.password)}` : ''}@${mc.host}:${mc.port}/${table.database}`;
@@ -121,16 +95,10 @@ async function pgloader(scratch: string, table: MariaTable, mc: ReturnType<typeo
   const r = await runMeasured('pgloader', ['--no-ssl-cert-verification', load]);
   if (r.code !== 0) throw new Error(`pgloader failed (${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`);
   const rows = await pgCount(`${PGLOADER_SCHEMA}.${table.table}`);
-  return { name: 'pg: pgloader', role: 'baseline', seconds: r.seconds, rows, bytes: 0, peakRssBytes: r.peakRssBytes, note: rows !== table.rows ? `loaded ${rows} rows of ${table.rows}` : undefined };
+  return { name: 'peer: pgloader (4 workers, data only)', role: 'peer', seconds: r.seconds, rows, bytes: 0, peakRssBytes: r.peakRssBytes, note: rows !== table.rows ? `loaded ${rows} rows of ${table.rows}` : undefined };
 }
 
-async function engine(factory: string, sink: MariaSink, parallel: number, table: MariaTable, outputBytes: () => Promise<number>): Promise<Measurement> {
-  const r = await runEngine(factory, mariaPipeline(sink, parallel));
-  const rows = r.output?.rowsCopied ?? 0;
-  return { name: `${sink}: engine parallelCopies=${parallel}`, role: 'engine', seconds: r.seconds, rows, bytes: await outputBytes(), peakRssBytes: r.peakRssBytes, note: rows !== table.rows ? `copied ${rows} rows of ${table.rows}` : undefined };
-}
-
-async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: BENCH_PG_URL });
   await c.connect();
   try {
@@ -140,14 +108,16 @@ async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-function preparePgTarget(t: { schema: string; table: string }): Promise<void> {
+function preparePgTable(qualified: string): Promise<void> {
   return withPg(async (c) => {
-    await c.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
-    await c.query(`DROP TABLE IF EXISTS ${t.schema}.${t.table}`);
-    await c.query(`CREATE TABLE ${t.schema}.${t.table} (order_id bigint, customer varchar(60), country char(2), product varchar(60), quantity integer, unit_price numeric(12,2), amount numeric(14,2), ordered_at timestamp(3), status varchar(20), note text)`);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${qualified.split('.')[0]}`);
+    await c.query(`DROP TABLE IF EXISTS ${qualified}`);
+    await c.query(`CREATE TABLE ${qualified} (order_id bigint, customer varchar(60), country char(2), product varchar(60), quantity integer, unit_price numeric(12,2), amount numeric(14,2), ordered_at timestamp(3), status varchar(20), note text)`);
   });
 }
 
-function pgCount(qualified: string): Promise<number> {
+const truncate = (qualified: string) => withPg(async (c) => void (await c.query(`TRUNCATE ${qualified}`)));
+
+export function pgCount(qualified: string): Promise<number> {
   return withPg(async (c) => Number((await c.query(`SELECT count(*) AS n FROM ${qualified}`)).rows[0].n)).catch(() => -1);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startAzurite } from '../test/support/azurite.js';
 import { portOpen } from '../test/support/servers.js';
 import { BENCH_PG_URL, ensureBenchTable, type BenchTable } from './benchTable.js';
-import { blobBytes, CLI, folderBytes, runEngine } from './engineRun.js';
+import { blobBytes, CLI, engineEnv, folderBytes, runEngine } from './engineRun.js';
 import { below, MB, type Benchmark, type BenchOptions, type BenchReport, type Check, type Measurement } from './harness.js';
 import { allModes, MEMORY_CONTAINER, modeFolder, modeName, modePipeline, writeMemoryFactory, type MemoryMode } from './memoryFactory.js';
 import { setBenchBlobConnection } from './pgCopyFactory.js';
@@ -48,6 +48,7 @@ export const memoryBenchmark: Benchmark = {
       const factory = join(o.scratch, `factory-${rows}`);
       const fileRoot = join(o.scratch, 'files');
       mkdirSync(fileRoot, { recursive: true });
+      const env = engineEnv(o.scratch, fileRoot);
       writeMemoryFactory({ dir: factory, table, pg: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) }, fileRoot });
       for (const mode of modes) {
         let m: Measurement;
@@ -56,7 +57,7 @@ export const memoryBenchmark: Benchmark = {
             const out = join(fileRoot, modeFolder(mode));
             rmSync(out, { recursive: true, force: true });
             try {
-              m = await measure(factory, mode, table, o.scratch, async () => folderBytes(out));
+              m = await measure(factory, env, mode, table, o.scratch, async () => folderBytes(out));
             } finally {
               rmSync(out, { recursive: true, force: true });
             }
@@ -67,7 +68,7 @@ export const memoryBenchmark: Benchmark = {
             const az = await startAzurite({ location });
             try {
               setBenchBlobConnection(factory, az.connectionString);
-              m = await measure(factory, mode, table, o.scratch, () => blobBytes(az.connectionString, MEMORY_CONTAINER, `${modeFolder(mode)}/`));
+              m = await measure(factory, env, mode, table, o.scratch, () => blobBytes(az.connectionString, MEMORY_CONTAINER, `${modeFolder(mode)}/`));
             } finally {
               await az.stop();
               rmSync(location, { recursive: true, force: true });
@@ -97,10 +98,10 @@ export const memoryBenchmark: Benchmark = {
   },
 };
 
-async function measure(factory: string, mode: MemoryMode, table: BenchTable, scratch: string, outputBytes: () => Promise<number>): Promise<Measurement> {
+async function measure(factory: string, engine: NodeJS.ProcessEnv, mode: MemoryMode, table: BenchTable, scratch: string, outputBytes: () => Promise<number>): Promise<Measurement> {
   const samples = join(scratch, 'samples.json');
   rmSync(samples, { force: true });
-  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${sampler}`.trim(), DMGW_MEMORY_SAMPLES: samples };
+  const env = { ...engine, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${sampler}`.trim(), DMGW_MEMORY_SAMPLES: samples };
   const r = await runEngine(factory, modePipeline(mode), env);
   const rows = r.output?.rowsCopied ?? 0;
   if (rows !== table.rows) throw new Error(`copied ${rows} rows of ${table.rows}`);

@@ -24,6 +24,16 @@ const RG = 'bench';
 const F = 'pickup';
 const TABLE = 'dmgw_bench_pickup';
 
+/** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,8 +118,10 @@ export const pickupBenchmark: Benchmark = {
       report.notes.push('"time s" is the latency; rows/s and MB/s do not apply here');
       return report;
     } finally {
-      host?.kill('SIGTERM');
-      svc?.kill('SIGTERM');
+      // the host is stopped first (while the service still answers it), each given 10 s before SIGKILL: a host left
+      // running kept `npm run bench` from exiting
+      await stop(host);
+      await stop(svc);
       await db.query(`drop table if exists ${TABLE}`).catch(() => undefined);
       await db.end();
     }
