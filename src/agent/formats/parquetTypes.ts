@@ -29,6 +29,78 @@ function decimalToUnscaled(v: string, scale: number, name: string): bigint {
   return m[1] === '-' ? -n : n;
 }
 
+/**
+ * The unscaled integer of a plain decimal text (`-123.45`, at most `scale` places, at most 15 digits in all) as an
+ * exact Number, without a regular expression or BigInt; undefined for anything else (the exact path decides).
+ */
+export function fastUnscaled(v: string, scale: number): number | undefined {
+  let i = 0;
+  let neg = false;
+  const first = v.charCodeAt(0);
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    neg = first === 45;
+    i = 1;
+  }
+  let n = 0;
+  let digits = 0;
+  let places = -1;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 46 /* . */ && places < 0) places = 0;
+    else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (places >= 0) places++;
+    } else return undefined;
+  }
+  if (digits === 0 || digits > 15 || places > scale) return undefined;
+  for (let p = places < 0 ? 0 : places; p < scale; p++) n *= 10;
+  if (!Number.isSafeInteger(n)) return undefined;
+  return neg ? -n : n;
+}
+
+const digit = (v: string, i: number) => v.charCodeAt(i) - 48;
+const two = (v: string, i: number) => { const a = digit(v, i), b = digit(v, i + 1); return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN; };
+
+/**
+ * Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.f{1,6}][+HH[:MM]|Z]` (the form every source here writes)
+ * between the years 1700 and 2200, where they are exact as a Number; undefined for anything else (toScalar decides).
+ */
+export function fastMicros(v: string): number | undefined {
+  if (v.length < 19 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (v.charCodeAt(10) !== 32 && v.charCodeAt(10) !== 84) || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
+  const year = two(v, 0) * 100 + two(v, 2);
+  if (!(year >= 1700 && year <= 2200)) return undefined;
+  const month = two(v, 5), day = two(v, 8), h = two(v, 11), m = two(v, 14), s = two(v, 17);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && h <= 23 && m <= 59 && s <= 59)) return undefined;
+  let i = 19;
+  let frac = 0;
+  if (v.charCodeAt(i) === 46) {
+    let places = 0;
+    for (i++; i < v.length && places < 6; i++, places++) {
+      const d = digit(v, i);
+      if (d < 0 || d > 9) break;
+      frac = frac * 10 + d;
+    }
+    if (places === 0) return undefined;
+    for (; places < 6; places++) frac *= 10;
+  }
+  let offset = 0;
+  if (i < v.length) {
+    const c = v.charCodeAt(i);
+    if ((c === 90 || c === 122) && i + 1 === v.length) offset = 0; // Z
+    else if ((c === 43 || c === 45) && (v.length === i + 3 || (v.length === i + 6 && v.charCodeAt(i + 3) === 58) || v.length === i + 5)) {
+      const oh = two(v, i + 1);
+      const om = v.length === i + 3 ? 0 : two(v, v.length - 2);
+      if (!(oh <= 23 && om <= 59)) return undefined;
+      offset = (c === 45 ? -1 : 1) * (oh * 60 + om) * 60_000_000;
+    } else return undefined;
+  }
+  const ms = Date.UTC(year, month - 1, day, h, m, s);
+  // Date.UTC rolls 31 February over into March: such a text is refused by the exact path
+  if (new Date(ms).getUTCDate() !== day) return undefined;
+  return ms * 1000 + frac - offset;
+}
+
 function valueError(name: string, v: string, type: string): DmgwError {
   return new DmgwError('PARQUET_VALUE', `column ${name}: "${v.length > 40 ? `${v.slice(0, 40)}…` : v}" is not a ${type} value Parquet can store`, { field: 'translator' }, 'map the column to a string, or clean the value in the source query');
 }
@@ -64,11 +136,12 @@ export function parquetColumn(c: Column): ParquetColumn {
     case 'decimal':
       if (c.precision && c.precision <= 38 && c.scale !== undefined && c.scale <= c.precision) {
         const { precision, scale } = c;
+        const decimal = { converted_type: 'DECIMAL' as const, precision, scale, logical_type: { type: 'DECIMAL' as const, precision, scale }, ...optional };
+        // as Spark and parquet-mr write them: INT32 up to 9 digits, INT64 up to 18, fixed-length bytes beyond
+        // (a bigint: hyparquet-writer scales a Number by 10^scale itself)
+        if (precision <= 18) return { element: { name, type: precision <= 9 ? 'INT32' : 'INT64', ...decimal }, toParquet: (v) => { const n = fastUnscaled(v, scale); return n === undefined ? decimalToUnscaled(v, scale, name) : BigInt(n); } };
         const length = Math.ceil((Math.log2(10 ** precision) + 1) / 8);
-        return {
-          element: { name, type: 'FIXED_LEN_BYTE_ARRAY', type_length: length, converted_type: 'DECIMAL', precision, scale, logical_type: { type: 'DECIMAL', precision, scale }, ...optional },
-          toParquet: (v) => decimalToUnscaled(v, scale, name),
-        };
+        return { element: { name, type: 'FIXED_LEN_BYTE_ARRAY', type_length: length, ...decimal }, toParquet: (v) => decimalToUnscaled(v, scale, name) };
       }
       return stringColumn(name);
     case 'date':
@@ -78,7 +151,7 @@ export function parquetColumn(c: Column): ParquetColumn {
       const utc = c.type === 'timestamptz';
       return {
         element: { name, type: 'INT64', ...(utc ? { converted_type: 'TIMESTAMP_MICROS' as const } : {}), logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: utc, unit: 'MICROS' }, ...optional },
-        toParquet: (v) => micros(c.type, v, name),
+        toParquet: (v) => { const us = fastMicros(v); return us === undefined ? micros(c.type, v, name) : BigInt(us); },
       };
     }
     case 'binary':

@@ -95,6 +95,43 @@ describe.skipIf(!up)('Parquet: gateway ↔ DuckDB, MariaDB/PostgreSQL ↔ Parque
     expect(dumpDifference(expectedDump(ROWS), await maria.dump('fromduck'))).toEqual([]);
   });
 
+  it('decimals of up to 9 / 18 digits go out as INT32 / INT64 DECIMAL: DuckDB reads the same types and exact values, and so does the gateway', async () => {
+    const columns: Column[] = [
+      { name: 'k', type: 'integer' },
+      { name: 'd9', type: 'decimal', precision: 9, scale: 2 },
+      { name: 'd18', type: 'decimal', precision: 18, scale: 6 },
+      { name: 'ts', type: 'timestamp' },
+    ];
+    const rows = [
+      ['1', '-9999999.99', '999999999999.999999', '1700-01-01 00:00:00'],
+      ['2', '0.5', '-0.000001', '2026-12-07 17:10:00.123456'],
+      ['3', null, '123456789012.5', '2200-12-31 23:59:59.999999'],
+      ['4', '12', '-999999999999.999999', '1699-12-31 23:59:59.5'],
+    ];
+    const enc = parquetFormat({}).binaryEncoder!(columns);
+    const file = join(f.files, 'decimals.parquet');
+    writeFileSync(file, Buffer.concat([enc.begin(), enc.rows(rows), enc.end()]));
+    const types = await duck.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${file}'))`);
+    expect(Object.fromEntries(types.getRows())).toEqual({ k: 'BIGINT', d9: 'DECIMAL(9,2)', d18: 'DECIMAL(18,6)', ts: 'TIMESTAMP' });
+    const physical = await duck.runAndReadAll(`SELECT path_in_schema, type FROM parquet_metadata('${file}') ORDER BY column_id`);
+    expect(physical.getRows()).toEqual([['k', 'INT64'], ['d9', 'INT32'], ['d18', 'INT64'], ['ts', 'INT64']]);
+    const back = await duck.runAndReadAll(`SELECT CAST(d9 AS VARCHAR), CAST(d18 AS VARCHAR), strftime(ts, '%Y-%m-%d %H:%M:%S.%f') FROM read_parquet('${file}') ORDER BY k`);
+    expect(back.getRows()).toEqual([
+      ['-9999999.99', '999999999999.999999', '1700-01-01 00:00:00.000000'],
+      ['0.50', '-0.000001', '2026-12-07 17:10:00.123456'],
+      [null, '123456789012.500000', '2200-12-31 23:59:59.999999'],
+      ['12.00', '-999999999999.999999', '1699-12-31 23:59:59.500000'],
+    ]);
+    const mine: unknown[][] = [];
+    for await (const b of parquetFormat({}).readRows(createReadStream(file), undefined, new AbortController().signal)) mine.push(...b.rows);
+    expect(mine).toEqual([
+      ['1', '-9999999.99', '999999999999.999999', '1700-01-01 00:00:00'],
+      ['2', '0.50', '-0.000001', '2026-12-07 17:10:00.123456'],
+      ['3', null, '123456789012.500000', '2200-12-31 23:59:59.999999'],
+      ['4', '12.00', '-999999999999.999999', '1699-12-31 23:59:59.5'],
+    ]);
+  });
+
   it('the writer streams row groups: bytes leave after every ROW_GROUP_ROWS rows, not at the end', async () => {
     const columns: Column[] = [{ name: 'k', type: 'integer' }, { name: 's', type: 'string' }];
     const enc = parquetFormat({}).binaryEncoder!(columns);
