@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BodyCheck } from '../../common/validate/bodyCheck.js';
 import { badRequest, HttpError } from './httpError.js';
 import { jsonTextProblem } from './jsonText.js';
-import { BODY_BASE_MS, JSON_BODY_BYTES, MIN_BODY_RATE, PRE_AUTH_BODY_BYTES } from './limits.js';
+import { BODY_BASE_MS, DRAIN_BODY_BYTES, JSON_BODY_BYTES, MIN_BODY_RATE, PRE_AUTH_BODY_BYTES } from './limits.js';
 
 const authenticated = new WeakSet<IncomingMessage>();
 
@@ -21,8 +21,14 @@ export function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> 
   const max = authenticated.has(req) ? limit : Math.min(limit, PRE_AUTH_BODY_BYTES);
   const tooLarge = () => new HttpError(413, 'RequestEntityTooLarge', `the request body is larger than ${max} bytes${max < limit ? ' (the limit before authentication)' : ''}`);
   const declared = Number(req.headers['content-length']);
-  // answered before a byte of it is read; the answer closes the connection (sendJson)
-  if (declared > max) return Promise.reject(tooLarge());
+  if (declared > max) {
+    // An authenticated caller's body is read to its end and dropped before the 413: answered while it was still
+    // sending, the client lost the answer to the reset that closing on an unread body causes (CI: "unreachable"
+    // instead of 413 for an oversized support report). Anyone else's is answered before a byte of it is read, and
+    // the answer closes the connection (sendJson).
+    if (!authenticated.has(req) || declared > DRAIN_BODY_BYTES) return Promise.reject(tooLarge());
+    return drain(req, declared).then(() => Promise.reject(tooLarge()));
+  }
   const ms = BODY_BASE_MS + (1000 * (Number.isFinite(declared) ? declared : max)) / MIN_BODY_RATE;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -47,6 +53,22 @@ export function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> 
       if (!req.complete) onGone();
     };
     req.on('data', onData).once('end', onEnd).once('error', onGone).once('close', onClose);
+  });
+}
+
+/** Reads and drops a body of `declared` bytes, within the deadline a body of that length has; a slow one is a 408. */
+function drain(req: IncomingMessage, declared: number): Promise<void> {
+  const ms = BODY_BASE_MS + (1000 * declared) / MIN_BODY_RATE;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      req.pause();
+      reject(new HttpError(408, 'RequestTimeout', `the request body did not arrive within ${Math.round(ms / 1000)} s`));
+    }, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done).once('close', done).on('data', () => undefined);
   });
 }
 

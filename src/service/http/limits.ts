@@ -31,6 +31,11 @@ export const JSON_BODY_BYTES = 8 * 1024 * 1024;
  */
 export const BODY_BASE_MS = 10_000;
 export const MIN_BODY_RATE = 256 * 1024;
+/**
+ * An authenticated caller's body over its route's limit is still read (and dropped) up to this size, so that the 413
+ * reaches it instead of a reset (body.ts); a larger one is refused unread and its connection closed.
+ */
+export const DRAIN_BODY_BYTES = 128 * 1024 * 1024;
 
 /** Open connections one address may hold; more are closed as they arrive, before TLS. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;

@@ -5,11 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelClient, ChannelFailure } from '../../../src/agent/channel/client.js';
 import { joinGateway } from '../../../src/agent/channel/joinGateway.js';
-import { nodeToken, readRegistration } from '../../../src/agent/channel/registration.js';
+import { nodeToken, readRegistration, type Registration } from '../../../src/agent/channel/registration.js';
+import { channelDispatcher } from '../../../src/agent/channel/trust.js';
 import { GatewayHome } from '../../../src/agent/config/home.js';
 import type { RunningService } from '../../../src/service/service.js';
 import { armClient, RESOURCE_GROUP, startTestService, tempDir } from '../../support/factoryService.js';
+import { SUPPORT_REPORT_MAX_BYTES } from '../../../src/common/gateway/supportReport.js';
 import { closedWithin, openTcp, openTls, post, send } from '../../support/rawHttps.js';
 
 /** headersTimeout, handshake and pre-authentication body deadlines are 10 s; the check runs every second */
@@ -18,6 +21,7 @@ const POLL_WAIT_SECONDS = 15;
 const CAP = 6;
 let svc: RunningService & { logs: string[] };
 let token: string;
+let reg: Registration;
 
 const trickle = (s: { write(b: string): unknown; destroyed: boolean }, text: string, everyMs = 1000) => {
   let i = 0;
@@ -47,7 +51,8 @@ beforeAll(async () => {
   const key = (await arm.integrationRuntimes.listAuthKeys(RESOURCE_GROUP, 'factory-slow', 'gw')).authKey1!;
   const home = new GatewayHome(tempDir('dmgw-home'));
   await joinGateway(home, key, { nodeName: 'node' });
-  token = await nodeToken(home, readRegistration(home)!);
+  reg = readRegistration(home)!;
+  token = await nodeToken(home, reg);
 });
 afterAll(async () => svc?.close());
 
@@ -98,6 +103,52 @@ describe('slow clients', () => {
     // either the 413 arrives or the server closed while we were still sending: never a read of the whole body
     if (r instanceof Error) expect(r.message).toMatch(/EPIPE|ECONNRESET|socket hang up/);
     else expect(r.status).toBe(413);
+  });
+
+  it('an authenticated body over the limit is read to its end before the 413: the sender gets the 413, not a reset (8 times)', async () => {
+    // The server used to close with the rest of the body unread; under load the reset that follows reached the client
+    // before it read the answer (CI: status undefined, "unreachable")
+    const client = new ChannelClient(reg.serviceUrl, channelDispatcher({ certificatePem: reg.serviceCertificatePem, fingerprint: reg.serviceFingerprint }), token);
+    const body = Buffer.alloc(SUPPORT_REPORT_MAX_BYTES + 1, 0x1f);
+    try {
+      const answers: Array<number | string | undefined> = [];
+      for (let i = 0; i < 8; i++) answers.push(await client.uploadSupportReport(body).then(() => 'accepted', (e: unknown) => (e instanceof ChannelFailure ? (e.status ?? e.message) : String(e))));
+      expect(answers).toEqual(Array(8).fill(413));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an authenticated sender still writing its oversized body, and slow to read, gets the 413, not a reset', async () => {
+    // Deterministic form of the CI race: the client keeps writing its body after the server could answer, then reads.
+    // When the server answered at once and closed, its socket was gone by the second write; its kernel answered with
+    // a reset, which discards the 413 still unread in the client's buffer (EPIPE, no answer). An authenticated
+    // caller's body is now read to its end first (http/body.ts, drain).
+    const s = await openTls(svc);
+    s.pause(); // stays paused when 'data' is listened to below: nothing is read until resume()
+    let text = '';
+    let error = '';
+    // answered (the JSON body of the 413 is whole; the connection may stay open) or closed
+    const answered = new Promise<void>((resolve) => {
+      s.once('close', () => resolve());
+      s.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (/\r\n\r\n\{.*\}$/s.test(text)) resolve();
+      });
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    s.write(`POST /gateway/v1/support-reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/gzip\r\nContent-Length: ${SUPPORT_REPORT_MAX_BYTES + 1}\r\n\r\n`);
+    s.write(Buffer.alloc(64 * 1024, 0x1f));
+    await new Promise((r) => setTimeout(r, 500));
+    s.write(Buffer.alloc(SUPPORT_REPORT_MAX_BYTES + 1 - 64 * 1024, 0x1f));
+    await new Promise((r) => setTimeout(r, 500));
+    s.resume();
+    const t = setTimeout(() => s.destroy(new Error('still open after 15 s')), 15_000);
+    await answered;
+    clearTimeout(t);
+    s.destroy();
+    expect({ error, answer: text.split('\r\n')[0] }).toEqual({ error: '', answer: 'HTTP/1.1 413 Payload Too Large' });
+    expect(text).toContain(`at most ${SUPPORT_REPORT_MAX_BYTES} bytes`);
   });
 
   it('an unauthenticated request with a body is answered 401 and its connection closed, the body unread', async () => {
