@@ -27,6 +27,7 @@ import { ordinalName } from '../formats/delimitedText.js';
 import { byteTee, pgTextDecoder } from './byteTee.js';
 import { Checksum } from './checksum.js';
 import { loadCsvFiles } from './csvLoad.js';
+import { csvPassOf, passCsvFile } from './csvPass.js';
 import { openSinkEnd, openSourceEnd, tableNameOf, type ResolvedDataset, type SinkEnd, type SourceEnd } from './endpoints.js';
 import { FileOutput } from './fileOutput.js';
 import { readFileRows, rowsOfStream } from './fileRows.js';
@@ -258,7 +259,10 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
     // delimited-text files into a store that parses that CSV itself (csvLoad.ts)
     const csvLoad: DelimitedTextFormat | undefined =
       src.kind === 'files' && snk.kind === 'table' && !mappings && src.format.type === 'DelimitedText' && snk.conn.loadsBytes?.({ kind: 'csv', options: (src.format as DelimitedTextFormat).options }) ? (src.format as DelimitedTextFormat) : undefined;
+    // delimited text into delimited text of the same dialect: the bytes pass (csvPass.ts)
+    const csvPass = csvPassOf(src, snk, { mapped: !!mappings, validate });
     if (fastForm || csvLoad) req.log('verbose', `fast path: ${csvLoad ? 'the files go to COPY FROM STDIN as CSV' : `the source writes ${fastForm!.kind === 'csv' ? 'the CSV' : 'COPY text'} itself`}`);
+    if (csvPass) req.log('verbose', 'fast path: a file whose dialect the sink shares passes as it is, its rows counted');
 
     // ---- resume: partitions load parts of their own; those an earlier attempt finished are not read again ---------
     const resumed: Array<UnitResult | undefined> = [];
@@ -352,6 +356,10 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
             return { sink: await ensureSink(p.columns.map((c) => c.name)), checkTypes: p.checkTypes };
           },
         });
+      }
+      if (csvPass && src.kind === 'files' && snk.kind === 'files' && unit.files?.length === 1) {
+        await passCsvFile(src, snk, unit.files[0]!, csvPass, { name: (i) => snk.naming.name(unit.index, units.length, i), meter, signal, staged });
+        return undefined;
       }
       // the row path
       let sumRef = sum;

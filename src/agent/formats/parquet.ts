@@ -19,6 +19,7 @@ import * as zlib from 'node:zlib';
 import type { CompressionCodec, SchemaElement } from 'hyparquet';
 import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { DmgwError } from '../../common/errors.js';
+import { relieveHeap } from '../copy/heapBounds.js';
 import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
 import { hyparquet, hyparquetWriter } from '../libraries.js';
 import type { BinaryRowEncoder, FileFormat, RowDecoder, RowEncoder } from './format.js';
@@ -145,6 +146,7 @@ class ParquetEncoder implements BinaryRowEncoder {
     this.data = this.cols.map(() => []);
     this.rowsHeld = 0;
     this.bytesHeld = 0;
+    relieveHeap();
   }
 }
 
