@@ -66,11 +66,17 @@ export function boundHeap(): void {
  */
 export const RELIEF_RSS_BYTES = 150 * 1024 * 1024;
 
-let fullGc: (() => void) | undefined;
+/** At most one such GC in this long: each costs ~10–30 ms, so at most a few % of the time goes to them. */
+export const RELIEF_EVERY_MS = 200;
 
-/** After such a burst: a full GC when the process's RSS is above RELIEF_RSS_BYTES (~10–20 ms at our live sizes). */
+let fullGc: (() => void) | undefined;
+let lastRelief = 0;
+
+/** After such a burst: a full GC when the process's RSS is above RELIEF_RSS_BYTES, at most every RELIEF_EVERY_MS. */
 export function relieveHeap(): void {
-  if (process.memoryUsage.rss() < RELIEF_RSS_BYTES) return;
+  const now = performance.now();
+  if (now - lastRelief < RELIEF_EVERY_MS || process.memoryUsage.rss() < RELIEF_RSS_BYTES) return;
+  lastRelief = now;
   if (!fullGc) {
     // the gc() of --expose-gc, without asking whoever starts us for the flag
     setFlagsFromString('--expose-gc');

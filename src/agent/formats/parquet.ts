@@ -37,8 +37,19 @@ export const ROW_GROUP_ROWS = 100_000;
 export const ROW_GROUP_VALUES = 262_144;
 export const ROW_GROUP_BYTES = 8 * 1024 * 1024;
 
-/** Rows per group for a table of `columns` columns. */
-export const rowGroupRows = (columns: number): number => Math.max(1024, Math.min(ROW_GROUP_ROWS, Math.floor(ROW_GROUP_VALUES / Math.max(1, columns))));
+/**
+ * Rows per group for a table of `columns` columns while `writers` files are being written at once (parallel
+ * partitions each write their own): the value budget is the process's, shared, so four partitions encode groups a
+ * quarter the size (4 × 100,000-row groups peaked at 555 MB).
+ */
+export const rowGroupRows = (columns: number, writers = 1): number => Math.max(1024, Math.min(ROW_GROUP_ROWS, Math.floor(ROW_GROUP_VALUES / Math.max(1, columns) / Math.max(1, writers))));
+
+/** Parquet files being written in this process (ParquetEncoder between its constructor and end()). */
+let openWriters = 0;
+// an encoder dropped without end() (its partition failed and is retried) stops counting when it is collected
+const unended = new FinalizationRegistry<{ ended: boolean }>((state) => {
+  if (!state.ended) openWriters--;
+});
 
 type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD';
 const CODECS: Record<string, Codec> = { none: 'UNCOMPRESSED', uncompressed: 'UNCOMPRESSED', '': 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', zstd: 'ZSTD' };
@@ -105,11 +116,12 @@ class ParquetEncoder implements BinaryRowEncoder {
   private data: ParquetValue[][];
   private rowsHeld = 0;
   private bytesHeld = 0;
-  private readonly groupRows: number;
+  private readonly state = { ended: false };
 
   constructor(columns: Column[], codec: Codec) {
     this.cols = columns.map(parquetColumn);
-    this.groupRows = rowGroupRows(columns.length);
+    openWriters++;
+    unended.register(this, this.state);
     this.data = this.cols.map(() => []);
     const schema: SchemaElement[] = [{ name: 'root', num_children: this.cols.length }, ...this.cols.map((c) => c.element)];
     this.writer = new (hyparquetWriter().ParquetWriter)({ writer: this.out, schema, codec, compressors: COMPRESS, createdBy: 'dmgw (hyparquet-writer)' });
@@ -130,12 +142,16 @@ class ParquetEncoder implements BinaryRowEncoder {
           this.bytesHeld += v.length;
         }
       }
-      if (++this.rowsHeld >= this.groupRows || this.bytesHeld >= ROW_GROUP_BYTES) this.flushGroup();
+      if (++this.rowsHeld >= rowGroupRows(cols.length, openWriters) || this.bytesHeld >= ROW_GROUP_BYTES / openWriters) this.flushGroup();
     }
     return this.out.take();
   }
 
   end(): Uint8Array {
+    if (!this.state.ended) {
+      this.state.ended = true;
+      openWriters--;
+    }
     if (this.rowsHeld) this.flushGroup();
     void this.writer.finish();
     return this.out.take();
