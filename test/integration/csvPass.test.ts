@@ -56,7 +56,7 @@ describe('CSV as it is: same dialect on both sides', () => {
 
   it('a file that ends inside quotes fails as the row path does, and leaves no file', async () => {
     const r = await f.copy('Broken', 'Open', out('Broken'), { source: SOURCE, sink: { type: 'DelimitedTextSink' } });
-    expect(r.error?.message).toMatch(/ends inside a quoted value/);
+    expect(r.error?.message).toMatch(/open\.csv: the file ends inside a quoted value/);
     expect(existsSync(join(f.files, 'Broken')) ? readdirSync(join(f.files, 'Broken')) : []).toEqual([]);
   });
 });

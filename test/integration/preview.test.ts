@@ -3,11 +3,10 @@
 // a file share outside fileSystem.allowedRoots refused; an encrypted credential never printed.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/agent/cli.js';
+import { dmgwInProcess } from '../support/builtCli.js';
 import { startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { allowFileRoots } from '../support/gatewayHome.js';
 import { awkwardSource, dropSchema, type TestFactory } from '../support/copyFactory.js';
@@ -17,16 +16,7 @@ import type pg from 'pg';
 const pgUp = await requireServer('PostgreSQL', 5432);
 const myUp = await requireServer('MariaDB', 3306);
 
-async function dmgw(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b) => (stdout += b));
-  err.on('data', (b) => (stderr += b));
-  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...env }, cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
+const dmgw = dmgwInProcess;
 
 interface Preview {
   dataset: string;

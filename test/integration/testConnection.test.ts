@@ -3,23 +3,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/agent/cli.js';
+import { dmgwInProcess } from '../support/builtCli.js';
 import { requireServer } from '../support/servers.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 
-async function dmgw(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b) => (stdout += b));
-  err.on('data', (b) => (stderr += b));
-  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...env }, cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
+const dmgw = dmgwInProcess;
 
 describe.skipIf(!up)('dmgw test-connection', () => {
   let dir: string;

@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import { h } from '../dom';
 import type { AgentSetting, ConfigManagerState, Diagnosis, FromWebview, TestConnectionResult, ToWebview } from '../../src/common/configManagerMessages';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): unknown; setState(s: unknown): void };
@@ -27,17 +28,6 @@ let selectedTab = Number((vscode.getState() as { tab?: number } | undefined)?.ta
 let pickedLinkedService = (vscode.getState() as { linkedService?: string } | undefined)?.linkedService;
 const saveState = (): void => vscode.setState({ tab: selectedTab, linkedService: pickedLinkedService });
 
-type Child = Node | string | undefined | false;
-function h(tag: string, attrs: Record<string, string | boolean | ((e: Event) => void)> = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (typeof v === 'function') el.addEventListener(k, v);
-    else if (v === true) el.setAttribute(k, '');
-    else if (v !== false) el.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== undefined && c !== false) el.append(c);
-  return el;
-}
 
 const button = (label: string, id: string, msg: FromWebview, secondary = false, disabled = false): HTMLElement =>
   h('vscode-button', { id, secondary, disabled: disabled || !!busy, click: () => send(msg) }, label);

@@ -9,23 +9,13 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import { h } from '../dom';
 import type { PreviewFromWebview, PreviewToWebview, PreviewView } from '../../src/extension/preview/previewMessages';
 
 declare function acquireVsCodeApi(): { postMessage(m: PreviewFromWebview): void };
 const vscode = acquireVsCodeApi();
 const send = (m: PreviewFromWebview): void => vscode.postMessage(m);
 
-type Child = Node | string | undefined | false;
-function h(tag: string, attrs: Record<string, string | boolean | ((e: Event) => void)> = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (typeof v === 'function') el.addEventListener(k, v);
-    else if (v === true) el.setAttribute(k, '');
-    else if (v !== false) el.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== undefined && c !== false) el.append(c);
-  return el;
-}
 
 const app = document.getElementById('app')!;
 const bar = (busy: boolean) => h('div', { class: 'bar' }, h('vscode-button', { id: 'refresh', disabled: busy, click: () => send({ type: 'refresh' }) }, 'Refresh'), h('vscode-button', { id: 'open-file', secondary: true, click: () => send({ type: 'openFile' }) }, 'Open Dataset'));

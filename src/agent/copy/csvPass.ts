@@ -9,6 +9,7 @@
  * \r\n line ends, a byte-order mark.
  */
 import { Transform, type Readable } from 'node:stream';
+import { DmgwError } from '../../common/errors.js';
 import type { FileRef, StagedFile } from '../connectors/connector.js';
 import { decompressor } from '../formats/compression.js';
 import type { DelimitedTextOptions } from '../formats/delimitedText.js';
@@ -59,7 +60,8 @@ export async function passCsvFile(src: Extract<SourceEnd, { kind: 'files' }>, sn
         meter.rowsRead = meter.rowsWritten = tally.end();
         cb();
       } catch (e) {
-        cb(e as Error);
+        // named as the row path names it (fileRows.ts): which file
+        cb(e instanceof DmgwError ? new DmgwError(e.code, `${file.path}: ${e.message}`, e.place, e.hint) : (e as Error));
       }
     },
   });

@@ -8,8 +8,7 @@ import { basename } from 'node:path';
 import { parse, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { resourceFileOf } from '../../common/model/factoryRoots';
-import { ext } from '../extensionVariables';
-import { pageHtml } from '../webview/pageHtml';
+import { openFilePanel } from '../webview/filePanel';
 import { ActivityStates } from './activityStates';
 import type { GraphFromWebview, GraphToWebview } from './graphMessages';
 import { pipelineGraph, type PipelineGraph } from './graphModel';
@@ -61,9 +60,7 @@ export class PipelineGraphPanel implements vscode.Disposable {
     let p = PipelineGraphPanel.panels.get(uri.fsPath);
     if (p) p.panel.reveal();
     else {
-      const media = vscode.Uri.joinPath(ext.context.extensionUri, 'dist', 'webviews');
-      const panel = vscode.window.createWebviewPanel('dmgw.pipelineGraph', `Graph: ${basename(uri.fsPath, '.json')}`, vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
-      p = new PipelineGraphPanel(panel, uri, vscode.Uri.joinPath(media, 'pipelineGraph.js'));
+      p = new PipelineGraphPanel(openFilePanel(uri, { viewType: 'dmgw.pipelineGraph', prefix: 'Graph', script: 'pipelineGraph', title: 'Pipeline Graph', css: CSS, icon: 'type-hierarchy' }), uri);
       PipelineGraphPanel.panels.set(uri.fsPath, p);
     }
     return p;
@@ -72,11 +69,8 @@ export class PipelineGraphPanel implements vscode.Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly uri: vscode.Uri,
-    script: vscode.Uri,
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
-    panel.iconPath = new vscode.ThemeIcon('type-hierarchy');
-    panel.webview.html = pageHtml(panel.webview, panel.webview.asWebviewUri(script), 'Pipeline Graph', CSS);
     const mine = (d: vscode.TextDocument) => d.uri.fsPath === uri.fsPath;
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: GraphFromWebview) => {

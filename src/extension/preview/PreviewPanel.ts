@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { firstLine } from '../agent/agentClient';
 import { ext } from '../extensionVariables';
-import { pageHtml } from '../webview/pageHtml';
+import { openFilePanel } from '../webview/filePanel';
 import type { PreviewFromWebview, PreviewToWebview, PreviewView } from './previewMessages';
 
 export const PREVIEW_ROWS = 100;
@@ -34,9 +34,7 @@ export class PreviewPanel implements vscode.Disposable {
     let p = PreviewPanel.panels.get(uri.fsPath);
     if (p) p.panel.reveal();
     else {
-      const media = vscode.Uri.joinPath(ext.context.extensionUri, 'dist', 'webviews');
-      const panel = vscode.window.createWebviewPanel('dmgw.previewData', `Preview: ${basename(uri.fsPath, '.json')}`, vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
-      p = new PreviewPanel(panel, uri, vscode.Uri.joinPath(media, 'preview.js'));
+      p = new PreviewPanel(openFilePanel(uri, { viewType: 'dmgw.previewData', prefix: 'Preview', script: 'preview', title: 'Preview Data', css: CSS, icon: 'table' }), uri);
       PreviewPanel.panels.set(uri.fsPath, p);
     }
     await p.load();
@@ -46,11 +44,8 @@ export class PreviewPanel implements vscode.Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly uri: vscode.Uri,
-    script: vscode.Uri,
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
-    panel.iconPath = new vscode.ThemeIcon('table');
-    panel.webview.html = pageHtml(panel.webview, panel.webview.asWebviewUri(script), 'Preview Data', CSS);
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: PreviewFromWebview) => {
         if (m.type === 'ready') this.markReady();

@@ -3,24 +3,15 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/agent/cli.js';
+import { dmgwInProcess } from '../../support/builtCli.js';
+import '../../../src/agent/cli.js'; // registers the command table
 import { commands } from '../../../src/agent/commands/index.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dmgw-help-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-async function dmgw(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b) => (stdout += b));
-  err.on('data', (b) => (stderr += b));
-  const code = await main(args, { stdout: out, stderr: err, stdin: new PassThrough(), env: { DMGW_HOME: home }, cwd: home });
-  return { code, stdout, stderr };
-}
+const dmgw = (args: string[]) => dmgwInProcess(args, { DMGW_HOME: home }, home);
 
 /** The sub-commands a usage names: `dmgw cert new ...` → new. */
 function subCommands(name: string, usage: string): string[] {
