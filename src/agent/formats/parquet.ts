@@ -29,9 +29,10 @@ import { parquetColumn, readColumn, type ParquetReadColumn, type ParquetValue } 
  * Row group limits: ROW_GROUP_ROWS rows, at most ROW_GROUP_VALUES values (rows × columns), or ROW_GROUP_BYTES of
  * text (UTF-16 length, a cheap estimate), whichever comes first. What a group costs is not the values held (~34
  * bytes each) but what hyparquet-writer allocates while it encodes one: an array per column and step, a byte array
- * per string, dictionaries and statistics, most of it in V8's large-object space, freed only by a full GC. A
- * 10-column table peaked at 383 MB RSS with 100,000-row groups and 311 MB with 25,000 (one encoder alone, 400k
- * rows); readers lose little (DuckDB writes 122,880-row groups, Spark by 128 MB).
+ * per string, dictionaries and statistics, most of it in V8's large-object space, freed only by a full GC. With
+ * 100,000-row groups PostgreSQL → Parquet peaked at 316 MB (×1) and 555 MB (×4); with these limits, the shared
+ * budget and relieveHeap, 187–213 MB (`npm run bench -- --only pg-files --rows 1000000`, docs/BENCHMARKS.md).
+ * Readers lose little (DuckDB writes 122,880-row groups, Spark by 128 MB).
  */
 export const ROW_GROUP_ROWS = 100_000;
 export const ROW_GROUP_VALUES = 262_144;
