@@ -51,7 +51,7 @@ describe.skipIf(!up)('copy: CSV files → PostgreSQL through COPY', () => {
     await client.query(`DELETE FROM ${table('src')} WHERE id = 90001`);
   });
 
-  it('the fast paths are taken where they should be: pg → CSV file and gzip CSV; not for JSON or with a translator', async () => {
+  it('the fast paths are taken where they should be: pg → CSV file, gzip CSV and JSON (transcoded); not with a translator', async () => {
     const csv = f.dataset('FastCsv', 'DelimitedText', 'Files', { location: { type: 'FileServerLocation', folderPath: 'fast', fileName: 'a.csv' }, firstRowAsHeader: true, escapeChar: '"' });
     const gz = f.dataset('FastGz', 'DelimitedText', 'Files', { location: { type: 'FileServerLocation', folderPath: 'fast', fileName: 'a.csv.gz' }, firstRowAsHeader: true, escapeChar: '"', compressionCodec: 'gzip' });
     const json = f.dataset('FastJson', 'Json', 'Files', { location: { type: 'FileServerLocation', folderPath: 'fast', fileName: 'a.json' } });
@@ -59,7 +59,7 @@ describe.skipIf(!up)('copy: CSV files → PostgreSQL through COPY', () => {
     for (const [name, ds, typeProperties, expected] of [
       ['FastToCsv', csv, { source: {}, sink: {} }, server],
       ['FastToGz', gz, { source: {}, sink: {} }, server],
-      ['RowsToJson', json, { source: {}, sink: {} }, undefined],
+      ['FastToJson', json, { source: {}, sink: {} }, 'fast path: the source writes COPY text itself, transcoded to Json'],
       ['RowsToCsv', csv, { source: {}, sink: {}, translator: { type: 'TabularTranslator', mappings: [{ source: { name: 'id' }, sink: { name: 'id' } }] } }, undefined],
     ] as const) {
       const r = await f.copy(name, 'Src', ds, typeProperties);

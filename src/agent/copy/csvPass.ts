@@ -70,7 +70,7 @@ export async function passCsvFile(src: Extract<SourceEnd, { kind: 'files' }>, sn
   for (const s of [raw, counted, ...(unzip ? [unzip] : [])]) s.on('error', (e) => rows.destroy(e));
   const output = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: out.name, meter, signal });
   try {
-    await output.writeBytes(bytes, rows);
+    await output.writeBytes(bytes, [rows]);
   } finally {
     out.staged.push(...output.staged);
     raw.destroy();

@@ -24,6 +24,7 @@ import { keptForRetry, type ResumeJournal } from './resume.js';
 import type { CommitMark, CommitRecord, CopyKey } from './commitMark.js';
 import { csvDecoder, type DelimitedTextFormat } from '../formats/delimitedTextFormat.js';
 import { ordinalName } from '../formats/delimitedText.js';
+import { isUtf8 } from '../formats/encoding.js';
 import { byteTee, pgTextDecoder } from './byteTee.js';
 import { Checksum } from './checksum.js';
 import { loadCsvFiles } from './csvLoad.js';
@@ -253,15 +254,19 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
         ? undefined
         : snk.kind === 'files' && snk.format.type === 'DelimitedText' && !snk.naming.maxRowsPerFile
           ? { kind: 'csv', options: (snk.format as DelimitedTextFormat).options }
-          : snk.kind === 'table' && snk.conn.loadsBytes?.({ kind: 'pgtext' })
+          : snk.kind === 'files' && snk.format.fromPgText && isUtf8(snk.format.encodingName) && !snk.naming.maxRowsPerFile
             ? { kind: 'pgtext' }
-            : undefined;
+            : snk.kind === 'table' && snk.conn.loadsBytes?.({ kind: 'pgtext' })
+              ? { kind: 'pgtext' }
+              : undefined;
     // delimited-text files into a store that parses that CSV itself (csvLoad.ts)
     const csvLoad: DelimitedTextFormat | undefined =
       src.kind === 'files' && snk.kind === 'table' && !mappings && src.format.type === 'DelimitedText' && snk.conn.loadsBytes?.({ kind: 'csv', options: (src.format as DelimitedTextFormat).options }) ? (src.format as DelimitedTextFormat) : undefined;
     // delimited text into delimited text of the same dialect: the bytes pass (csvPass.ts)
     const csvPass = csvPassOf(src, snk, { mapped: !!mappings, validate });
-    if (fastForm || csvLoad) req.log('verbose', `fast path: ${csvLoad ? 'the files go to COPY FROM STDIN as CSV' : `the source writes ${fastForm!.kind === 'csv' ? 'the CSV' : 'COPY text'} itself`}`);
+    // COPY text the sink's format is written from, byte for byte (formats/pgTextJson.ts)
+    const transcode = fastForm?.kind === 'pgtext' && snk.kind === 'files' ? snk.format.fromPgText : undefined;
+    if (fastForm || csvLoad) req.log('verbose', `fast path: ${csvLoad ? 'the files go to COPY FROM STDIN as CSV' : `the source writes ${fastForm!.kind === 'csv' ? 'the CSV' : 'COPY text'} itself${transcode ? `, transcoded to ${snk.kind === 'files' ? snk.format.type : ''}` : ''}`}`);
     if (csvPass) req.log('verbose', 'fast path: a file whose dialect the sink shares passes as it is, its rows counted');
 
     // ---- resume: partitions load parts of their own; those an earlier attempt finished are not read again ---------
@@ -322,7 +327,7 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
           if (snk.kind === 'files') {
             const out = new FileOutput({ store: snk.conn, format: snk.format, compression: snk.compression, name: (i) => snk.naming.name(unit.index, units.length, i), meter, signal });
             try {
-              await out.writeBytes(read.stream, tee);
+              await out.writeBytes(read.stream, transcode ? [tee, transcode(plan!.columns)] : [tee]);
             } finally {
               staged.push(...out.staged);
             }

@@ -45,11 +45,11 @@ export class FileOutput {
     return s;
   }
 
-  /** The fast path: bytes already in the file format (server-side CSV); one file. */
-  async writeBytes(bytes: Readable, tee: Transform): Promise<void> {
+  /** The fast path: bytes the source wrote (server-side CSV, or COPY text `through` turns into the format); one file. */
+  async writeBytes(bytes: Readable, through: Transform[]): Promise<void> {
     const s = await this.open(0);
     const zip = compressor(this.o.compression);
-    await pipeline([bytes, tee, ...(zip ? [zip] : []), this.counter(), s.stream], { signal: this.o.signal });
+    await pipeline([bytes, ...through, ...(zip ? [zip] : []), this.counter(), s.stream], { signal: this.o.signal });
   }
 
   /** `columns`: known up front (a table source) or taken from the first batch. */

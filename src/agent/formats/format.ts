@@ -3,7 +3,7 @@
  * (stores) or how they are compressed (compression.ts). DelimitedText and Json implement it.
  */
 import { DmgwError } from '../../common/errors.js';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import type { Column, Row, RowBatch } from '../copy/rows.js';
 import { delimitedTextFormat } from './delimitedTextFormat.js';
 import { jsonFormat } from './json.js';
@@ -40,6 +40,8 @@ export interface FileFormat {
   encoder(columns: Column[]): RowEncoder;
   /** binary formats write bytes themselves (FileOutput prefers this over `encoder`) */
   binaryEncoder?(columns: Column[]): BinaryRowEncoder;
+  /** writes the format straight from a table's COPY text bytes (the byte path: copy/engine.ts), the bytes `encoder` would */
+  fromPgText?(columns: Column[]): Transform;
   /** the format compresses inside the file (Parquet): the dataset's compressionCodec is its business, not a stream's */
   ownsCompression?: boolean;
   /** binary formats read whole files themselves (Parquet needs its footer first) instead of a text decoder */

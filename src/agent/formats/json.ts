@@ -2,12 +2,17 @@
  * Json in ADF's two file patterns: `setOfObjects` (one object per line, JSON Lines) and `arrayOfObjects`
  * (one array). Reading detects the pattern from the first character. Numbers keep their source text
  * (JSON.parse source access + JSON.rawJSON), so 12345678901234567890.123456789 survives a round trip.
- * Writing: numeric columns as JSON numbers, booleans as true/false, json objects/arrays embedded, the rest
- * (json scalars too, so json `null` stays apart from SQL NULL) as strings.
+ * Writing (jsonWrite.ts): numeric columns as JSON numbers, booleans as true/false, json objects/arrays embedded, the
+ * rest (json scalars too, so json `null` stays apart from SQL NULL) as strings; a table source's COPY text is
+ * transcoded to it byte by byte (pgTextJson.ts).
  */
 import { DmgwError } from '../../common/errors.js';
 import type { Column, LogicalType, Row, Value } from '../copy/rows.js';
-import type { FileFormat, RowDecoder, RowEncoder } from './format.js';
+import type { FileFormat, RowDecoder } from './format.js';
+import { jsonEncoder } from './jsonWrite.js';
+import { PgTextJson } from './pgTextJson.js';
+
+export { jsonEncoder, jsonString, type JsonFilePattern } from './jsonWrite.js';
 
 interface RawJson {
   rawJSON: string;
@@ -18,8 +23,6 @@ interface JsonWithRaw {
   parse(text: string, reviver: (this: unknown, key: string, value: unknown, context: { source?: string }) => unknown): unknown;
 }
 const J = JSON as unknown as JsonWithRaw;
-
-export type JsonFilePattern = 'setOfObjects' | 'arrayOfObjects';
 
 export function jsonFormat(tp: Record<string, unknown>, formatSettings: Record<string, unknown> = {}): FileFormat {
   const encodingName = typeof tp.encodingName === 'string' ? tp.encodingName : 'UTF-8';
@@ -33,6 +36,7 @@ export function jsonFormat(tp: Record<string, unknown>, formatSettings: Record<s
     extension: '.json',
     decoder: (wanted) => new JsonDecoder(wanted),
     encoder: (columns) => jsonEncoder(columns, pattern),
+    fromPgText: (columns) => new PgTextJson(columns, pattern),
   };
 }
 
@@ -147,51 +151,3 @@ export class JsonDecoder implements RowDecoder {
   }
 }
 
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const TRUE = new Set(['t', 'true', '1', 'yes', 'y', 'on']);
-const FALSE = new Set(['f', 'false', '0', 'no', 'n', 'off']);
-
-function valueWriter(t: LogicalType): (v: string) => string {
-  switch (t) {
-    case 'integer':
-    case 'decimal':
-    case 'float':
-      return (v) => (JSON_NUMBER.test(v) ? v : JSON.stringify(v));
-    case 'boolean':
-      return (v) => {
-        const l = v.toLowerCase();
-        return TRUE.has(l) ? 'true' : FALSE.has(l) ? 'false' : JSON.stringify(v);
-      };
-    case 'json':
-      // objects and arrays are embedded; a JSON scalar stays a string so that json `null` is not SQL NULL
-      return (v) => (/^\s*[[{]/.test(v) ? v : JSON.stringify(v));
-    default:
-      return (v) => JSON.stringify(v);
-  }
-}
-
-export function jsonEncoder(columns: Column[], pattern: JsonFilePattern): RowEncoder {
-  const keys = columns.map((c) => `${JSON.stringify(c.name)}:`);
-  const writers = columns.map((c) => valueWriter(c.type));
-  let first = true;
-  const array = pattern === 'arrayOfObjects';
-  return {
-    begin: () => (array ? '[' : ''),
-    rows(rows) {
-      let out = '';
-      for (const row of rows) {
-        if (array && !first) out += ',\n';
-        first = false;
-        out += '{';
-        for (let i = 0; i < row.length; i++) {
-          if (i) out += ',';
-          const v = row[i]!;
-          out += keys[i] + (v === null ? 'null' : writers[i]!(v));
-        }
-        out += array ? '}' : '}\n';
-      }
-      return out;
-    },
-    end: () => (array ? ']\n' : ''),
-  };
-}

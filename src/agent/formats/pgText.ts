@@ -27,7 +27,7 @@ const block = new Uint16Array(BLOCK + 4);
  * Undoes COPY text's backslash escapes in one field, in one pass: `\b \f \n \r \t \v`, `\xH[H]`, `\O[O[O]]`,
  * and `\c` → `c` for any other character.
  */
-function unescapeValue(v: string): string {
+export function unescapeValue(v: string): string {
   if (v.length > LONG_VALUE) return unescapeLong(v);
   let out = '';
   let from = 0;
