@@ -63,9 +63,12 @@ describe.skipIf(!up)('a worker the host kills leaves nothing staged (real servic
     const copy = (name: string, output: string, sink: Record<string, unknown>, query = `SELECT id, t FROM ${schema}.src WHERE ${schema}.slow(id)`) => ({
       name, type: 'Copy', inputs: [{ referenceName: 'Src', type: 'DatasetReference' }], outputs: [{ referenceName: output, type: 'DatasetReference' }], source: { type: 'PostgreSqlSource', query }, sink,
     });
-    await arm.pipelines.createOrUpdate(RESOURCE_GROUP, factory, 'Wedge', { activities: [copy('ToWedged', 'Wedged', { type: 'PostgreSqlSink' }, `SELECT id, t FROM ${schema}.src`)] as never });
+    // a preCopyScript keeps the stage these tests are about (one partition would otherwise load straight into the
+    // target, with nothing staged to leave behind: test/integration/directSink.test.ts)
+    const staged = { type: 'PostgreSqlSink', preCopyScript: 'SELECT 1' };
+    await arm.pipelines.createOrUpdate(RESOURCE_GROUP, factory, 'Wedge', { activities: [copy('ToWedged', 'Wedged', staged, `SELECT id, t FROM ${schema}.src`)] as never });
     await arm.pipelines.createOrUpdate(RESOURCE_GROUP, factory, 'Stage3', {
-      activities: [copy('ToTable', 'Dst', { type: 'PostgreSqlSink' }), copy('ToFolder', 'FolderCsv', { type: 'DelimitedTextSink' }), copy('ToBlob', 'BlobCsv', { type: 'DelimitedTextSink' })] as never,
+      activities: [copy('ToTable', 'Dst', staged), copy('ToFolder', 'FolderCsv', { type: 'DelimitedTextSink' }), copy('ToBlob', 'BlobCsv', { type: 'DelimitedTextSink' })] as never,
     });
   }, 180_000);
 

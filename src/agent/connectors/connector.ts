@@ -108,11 +108,20 @@ export interface TableConnector extends ConnectorBase {
   /** Whether its sinks' `loadBytes` takes `form` (the engine then streams a file's bytes to it: copy/csvLoad.ts). */
   loadsBytes?(form: ByteForm): boolean;
   /** Prepares loading `columns` of `target`: nothing is visible in `target` until `commit`. */
-  openSink(target: TableName, columns: string[]): Promise<TableSink>;
+  openSink(target: TableName, columns: string[], how?: SinkOptions): Promise<TableSink>;
   /** The commit marker `key` left beside `target` (copy/commitMark.ts): the copy committed before; absent = no markers. */
   committedCopy?(target: TableName, key: string): Promise<CommitRecord | undefined>;
   /** Drops resume parts of `target` (copy/resume.ts) that a failed copy kept for a retry that did not come. */
   dropParts?(target: TableName, names: string[]): Promise<void>;
+}
+
+export interface SinkOptions {
+  /**
+   * The copy loads one partition, once, with no consistency check, writer, upsert or preCopyScript: a connector may
+   * load it straight into the target in one transaction instead of through a stage (postgresDirect.ts); the others
+   * ignore it.
+   */
+  direct?: boolean;
 }
 
 export interface TableSink {
@@ -133,6 +142,8 @@ export interface TableSink {
   commit(preCopyScript?: string, writer?: WriterProcedure, upsert?: Upsert, mark?: CommitMark): Promise<number>;
   /** Drops what was loaded. Safe to call twice and after commit. */
   abort(): Promise<void>;
+  /** It loads straight into the target in one transaction (SinkOptions.direct taken). */
+  readonly direct?: boolean;
   /** What opening it removed of the target's earlier, interrupted loads (for the log). */
   readonly removedStale?: string[];
   /** Resume (copy/resume.ts): partitions loaded into tables of their own that outlive the worker; absent = not resumable. */

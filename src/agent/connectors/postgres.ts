@@ -17,14 +17,13 @@ import { isTransient } from '../copy/retry.js';
 import type { LinkedService } from '../../common/model/types.js';
 import { ChunkedFormatter } from '../copy/textChunks.js';
 import { BATCH_CHARS, BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } from '../copy/rows.js';
-import { decodeInPieces, isUtf8 } from '../formats/encoding.js';
-import type { DelimitedTextOptions } from '../formats/delimitedText.js';
+import { decodeInPieces } from '../formats/encoding.js';
 import { formatPgText, PgTextParser } from '../formats/pgText.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import { callPostgresWriter } from './postgresWriter.js';
 import { keyProblem, upsertKeys, type Upsert } from './upsert.js';
 import { keyCheckSql, postgresUpsertSql } from './upsertSql.js';
-import type { Bounds, ByteForm, ByteRead, PartStore, RangePartition, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
+import type { Bounds, ByteForm, ByteRead, PartStore, RangePartition, SinkOptions, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
 import { SCHEMAS_SQL, tableEntries, tablesSql, userSchemas } from './catalogSql.js';
 import { isPartitionSlice, partitionSlices, type PgPartitionSlice } from './postgresPartitions.js';
 import { postgresConfig } from '../../common/stores/postgresSettings.js';
@@ -35,7 +34,11 @@ import { staged } from './stagingJournal.js';
 import { ensurePgCommitLog, findPgMark, writePgMark } from './postgresCommitLog.js';
 import type { CommitMark, CommitRecord } from '../copy/commitMark.js';
 import { rowEstimate, withSession } from './sqlSession.js';
-import { partitionColumn, qualifiedName, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
+import { partitionColumn, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
+import { copyCsvOptions, qualified, quiet, quoteIdent, quoteLiteral } from './postgresText.js';
+import { PostgresDirectSink } from './postgresDirect.js';
+
+export { copyCsvOptions, qualified, quoteIdent, quoteLiteral } from './postgresText.js';
 
 const SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET client_encoding = 'UTF8'";
 
@@ -63,15 +66,6 @@ const OID_TYPES: Record<number, [LogicalType, string]> = {
   2950: ['uuid', 'uuid'],
   3802: ['json', 'jsonb'],
 };
-
-export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-
-/** A string literal PostgreSQL reads the same whatever standard_conforming_strings says. */
-export function quoteLiteral(s: string): string {
-  return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
-}
-
-export const qualified = (t: TableName): string => qualifiedName(t, quoteIdent);
 
 /** `schema.table`, `"My Schema"."My.Table"` or `[dbo].[t]` → parts. */
 export function parseTableName(text: string): TableName {
@@ -102,31 +96,6 @@ const sourceSql = (s: TableSource): string => sourceQuery(s, POSTGRES);
 
 export function rangeSql(sql: string, range: RangePartition | undefined): string {
   return isPartitionSlice(range) ? range.select : rangeQuery(sql, range, POSTGRES);
-}
-
-/** The COPY options that make PostgreSQL write exactly this CSV dialect; undefined when it cannot. */
-export function copyCsvOptions(o: DelimitedTextOptions): string | undefined {
-  const oneByte = (c: string) => c.length === 1 && c.charCodeAt(0) < 128 && c !== '\r' && c !== '\n';
-  if (!isUtf8(o.encodingName)) return undefined;
-  if (o.rowDelimiter !== undefined && o.rowDelimiter !== '\n') return undefined;
-  if (!oneByte(o.columnDelimiter) || !oneByte(o.quoteChar)) return undefined;
-  const escape = o.escapeChar || o.quoteChar;
-  if (!oneByte(escape)) return undefined;
-  if (/[\r\n]/.test(o.nullValue) || o.nullValue.includes(o.columnDelimiter) || o.nullValue.includes(o.quoteChar)) return undefined;
-  const opts = [`FORMAT csv`, `DELIMITER ${quoteLiteral(o.columnDelimiter)}`, `QUOTE ${quoteLiteral(o.quoteChar)}`, `ESCAPE ${quoteLiteral(escape)}`, `NULL ${quoteLiteral(o.nullValue)}`];
-  if (o.firstRowAsHeader) opts.push('HEADER');
-  if (o.quoteAllText) opts.push('FORCE_QUOTE *');
-  return opts.join(', ');
-}
-
-/**
- * pg-copy-streams emits 'error' on a COPY stream when its connection dies, even after the stream was
- * destroyed or its consumer (pipeline, for await) has already seen the failure; without a listener that
- * second emit would crash the process. Consumers still see the first error through their own listeners.
- */
-function quiet<T extends NodeJS.EventEmitter>(stream: T): T {
-  stream.on('error', () => undefined);
-  return stream;
 }
 
 function columnsOf(fields: Array<{ name: string; dataTypeID: number; dataTypeModifier?: number }>): Column[] {
@@ -185,6 +154,11 @@ export class PostgresConnector implements TableConnector {
     this.open.delete(client);
     if (broken) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     client.end().catch(() => undefined);
+  }
+
+  /** `fn` on a pooled session of its own */
+  withSession<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    return this.withClient(fn);
   }
 
   private withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -311,7 +285,7 @@ export class PostgresConnector implements TableConnector {
     return form.kind === 'pgtext' || copyCsvOptions(form.options) !== undefined;
   }
 
-  async openSink(target: TableName, columns: string[]): Promise<TableSink> {
+  async openSink(target: TableName, columns: string[], how: SinkOptions = {}): Promise<TableSink> {
     const all = await this.withClient(async (c) => {
       try {
         return columnsOf((await c.query(`SELECT * FROM ${qualified(target)} LIMIT 0`)).fields);
@@ -332,6 +306,10 @@ export class PostgresConnector implements TableConnector {
     try {
       const schema = await targetSchema(guard, target);
       const removedStale = [...(await dropStaleStages(guard, schema, target.table, this.started)), ...(await dropStaleParts(guard, schema, target.table, this.started - PART_MAX_AGE_MS))];
+      if (how.direct) {
+        this.release(guard);
+        return new PostgresDirectSink(this, target, schema, loaded, colList, removedStale);
+      }
       const now = Date.now();
       const name = stageName(targetTag(schema, target.table), now);
       // the host hears of it before it exists: a worker killed from here on leaves it to the host's cleanup

@@ -194,6 +194,8 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
     const noteLeftovers = (what: string[] | undefined) => {
       if (what?.length) req.log('info', `removed ${what.length} leftover(s) of an interrupted earlier run: ${what.join(', ')}`);
     };
+    /** one load straight into the target, in one transaction, where a stage buys nothing (connector.ts#SinkOptions) */
+    let direct = false;
     const ensureSink = (names: string[]): Promise<TableSink> => {
       if (snk.kind !== 'table') throw new Error('not a table sink');
       if (tableSinkNames && tableSinkNames.join('\u0000') !== names.join('\u0000')) {
@@ -201,9 +203,10 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       }
       tableSinkNames = names;
       // a sink that could not be opened (a connection cut while reading its columns) is opened again by the retry
-      tableSink ??= snk.conn.openSink(snk.target, names).then(
+      tableSink ??= snk.conn.openSink(snk.target, names, direct ? { direct } : undefined).then(
         (ts) => {
           noteLeftovers(ts.removedStale);
+          if (ts.direct) req.log('verbose', 'the sink loads straight into the target, in one transaction (no stage)');
           return ts;
         },
         (e: unknown) => {
@@ -243,9 +246,13 @@ export async function runCopy(req: CopyRequest): Promise<ActivityOutput> {
       if (req.resume && snk.kind === 'files' && snk.conn.resumeStaged && (units.length > 1 || req.resume.resuming)) keepFiles = true;
       if ((parts || keepFiles) && req.resume) units = req.resume.plan(units.map((u) => u.range)).map((range, index) => ({ index, range }));
     } else {
-      units = snk.kind === 'table' && parallel > 1 ? src.files.map((f, index) => ({ index, files: [f] })) : [{ index: 0, files: src.files }];
+      // into a table, a unit per file: a file is one load (one COPY, atomic), so a unit's retry never loads again a file
+      // that an earlier try of it had loaded (a unit of several files did: the first file's rows twice)
+      units = snk.kind === 'table' && src.files.length ? src.files.map((f, index) => ({ index, files: [f] })) : [{ index: 0, files: src.files }];
     }
     meters.partitions = units.length;
+    direct =
+      snk.kind === 'table' && units.length === 1 && (src.kind === 'table' || units[0]!.files?.length === 1) && !parts && !writer && !upsert && !validate && !(typeof sinkSettings.preCopyScript === 'string' && sinkSettings.preCopyScript.trim());
     req.log('info', `copying ${describeEnd(src)} to ${describeSink(snk)}: ${units.length} partition(s), up to ${Math.min(parallel, units.length)} at a time`);
 
     // ---- path ---------------------------------------------------------------------------------------------

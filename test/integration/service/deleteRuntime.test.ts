@@ -29,7 +29,7 @@ async function prepare(factory: string): Promise<void> {
     await arm.datasets.createOrUpdate(RESOURCE_GROUP, factory, name, { properties: { type: 'PostgreSqlTable', linkedServiceName: { referenceName: 'Pg', type: 'LinkedServiceReference' }, schemaTypePropertiesSchema: schema, table } as never });
   }
   await arm.pipelines.createOrUpdate(RESOURCE_GROUP, factory, 'Slow', {
-    activities: [{ name: 'Copy', type: 'Copy', inputs: [{ referenceName: 'Src', type: 'DatasetReference' }], outputs: [{ referenceName: 'Dst', type: 'DatasetReference' }], source: { type: 'PostgreSqlSource', query: `SELECT s.id, s.t FROM ${schema}.src s, pg_sleep(30)` }, sink: { type: 'PostgreSqlSink' } } as never],
+    activities: [{ name: 'Copy', type: 'Copy', inputs: [{ referenceName: 'Src', type: 'DatasetReference' }], outputs: [{ referenceName: 'Dst', type: 'DatasetReference' }], source: { type: 'PostgreSqlSource', query: `SELECT s.id, s.t FROM ${schema}.src s, pg_sleep(30)` }, sink: { type: 'PostgreSqlSink', preCopyScript: 'SELECT 1' } } as never],
   });
 }
 
