@@ -1,6 +1,6 @@
 /**
- * One partition into PostgreSQL with nothing that needs a stage loads straight into the target, in one transaction
- * (connectors/postgresDirect.ts): the rows written once instead of twice. What the stage guaranteed must still hold,
+ * One partition into PostgreSQL (or an InnoDB table of MariaDB) with nothing that needs a stage loads straight into the
+ * target, in one transaction (connectors/postgresDirect.ts, mysqlSink.ts): the rows written once instead of twice. What the stage guaranteed must still hold,
  * on the real server through a fault proxy: nothing visible before the commit, a load cut mid-COPY retried from a clean
  * start (the rows once), a bad row failing the copy with the target as it was, and the staged path still taken where
  * a stage is needed (parallel partitions, validation, preCopyScript).
@@ -9,11 +9,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, openSchema, pgConnectionString, testFactory, type TestFactory } from '../support/copyFactory.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
-import { PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { MARIADB_URL, PG_URL, requireServer, uniqueName } from '../support/servers.js';
+import { mariadbConnectionString } from '../support/storeContract.js';
 
 const up = await requireServer('PostgreSQL', 5432);
 const schema = uniqueName('directsink');
@@ -159,5 +161,90 @@ describe.skipIf(!up)('files into PostgreSQL: a retry after a cut loads each file
     expect(cuts).toBe(1);
     const got = (await client.query<{ n: number; d: number; lo: number; hi: number }>(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, min(id) AS lo, max(id) AS hi FROM ${schema2}.two`)).rows[0]!;
     expect(got).toEqual({ n: 40_000, d: 40_000, lo: 1, hi: 40_000 });
+  });
+});
+
+const mariaUp = await requireServer('MariaDB', 3306);
+
+describe.skipIf(!up || !mariaUp)('MariaDB sink: one load straight into an InnoDB target', () => {
+  let client: pg.Client;
+  let maria: mysql.Connection;
+  let f: TestFactory;
+  let proxy: FaultProxy;
+  const db = uniqueName('directmaria');
+  const mariaUrl = new URL(MARIADB_URL);
+  const logs = (r: { events: Array<{ event: string; message?: string }> }) => r.events.filter((e) => e.event === 'log').map((e) => e.message ?? '');
+  const summary = async (table: string) => {
+    await maria.query('SET SESSION group_concat_max_len = 100000000');
+    const [rows] = await maria.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n, md5(group_concat(id, ':', t ORDER BY id SEPARATOR ',')) AS sum FROM \`${table}\``);
+    return { n: Number(rows[0]!.n), sum: rows[0]!.sum as string | null };
+  };
+  let expected: { n: number; sum: string | null };
+
+  beforeAll(async () => {
+    client = await openSchema(db);
+    await client.query(`CREATE TABLE ${db}.src AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, ${ROWS}) g`);
+    maria = await mysql.createConnection({ host: mariaUrl.hostname, port: Number(mariaUrl.port || 3306), user: decodeURIComponent(mariaUrl.username), password: decodeURIComponent(mariaUrl.password) });
+    await maria.query(`CREATE DATABASE \`${db}\``);
+    await maria.query(`USE \`${db}\``);
+    await maria.query(`CREATE TABLE src_copy (id int, t text) ENGINE=InnoDB`);
+    await maria.query(`INSERT INTO src_copy SELECT seq, md5(seq) FROM seq_1_to_${ROWS}`);
+    expected = await summary('src_copy');
+    proxy = await startFaultProxy(Number(mariaUrl.port || 3306));
+    f = testFactory();
+    const viaProxy = new URL(MARIADB_URL);
+    viaProxy.port = String(proxy.port);
+    viaProxy.pathname = `/${db}`;
+    f.write('linkedService', 'MariaCut', { type: 'MariaDB', typeProperties: { connectionString: mariadbConnectionString(viaProxy.toString()) } });
+    f.dataset('Src', 'PostgreSqlTable', 'Pg', { schema: db, table: 'src' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    await maria?.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => undefined);
+    await maria?.end();
+    await dropSchema(client, db);
+  });
+
+  const target = async (name: string, engine = 'InnoDB', t = 'text') => {
+    await maria.query(`CREATE TABLE \`${name}\` (id int, t ${t}) ENGINE=${engine}`);
+    return f.dataset(`M_${name}`, 'MariaDBTable', 'MariaCut', { tableName: `\`${name}\`` });
+  };
+
+  it('a cut mid-LOAD DATA rolls the transaction back and the retry loads the rows once', async () => {
+    const dst = await target('cut');
+    // LOAD DATA's rows go up the sink's connection: cut it once ~1 MB into them
+    proxy.setPlan({ cutUpstreamAfterBytes: 1_000_000, cuts: 1 });
+    const r = await f.copy('MCut', 'Src', dst, { source: {}, sink: { type: 'MariaDBSink' } });
+    const cuts = proxy.cutCount;
+    proxy.setPlan({});
+    expect(r.error).toBeUndefined();
+    expect(cuts).toBe(1);
+    expect(logs(r)).toContain(DIRECT);
+    expect(r.activities[0]!.output!.retries).toBeGreaterThanOrEqual(1);
+    expect(r.activities[0]!.output!.rowsCopied).toBe(ROWS);
+    expect(await summary('cut')).toEqual(expected);
+    const [stages] = await maria.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'dmgw%' AND TABLE_NAME <> 'dmgw_commit_log'`, [db]);
+    expect(Number(stages[0]!.n)).toBe(0);
+  });
+
+  it('a value the target refuses fails the copy and leaves the target as it was', async () => {
+    const dst = await target('narrow', 'InnoDB', 'varchar(5)');
+    await maria.query(`INSERT INTO narrow VALUES (-1, 'keep')`);
+    const r = await f.copy('MNarrow', 'Src', dst, { source: {}, sink: { type: 'MariaDBSink' } });
+    expect(r.status).toBe('Failed');
+    expect(logs(r)).toContain(DIRECT);
+    expect(r.activities[0]!.error?.code).toBe('SINK_VALUE');
+    const [rows] = await maria.query<mysql.RowDataPacket[]>('SELECT id, t FROM narrow');
+    expect(rows.map((x) => [x.id, x.t])).toEqual([[-1, 'keep']]);
+  });
+
+  it('a target a ROLLBACK cannot undo (MyISAM) keeps the stage', async () => {
+    const dst = await target('myisam', 'MyISAM');
+    const r = await f.copy('MMyIsam', 'Src', dst, { source: {}, sink: { type: 'MariaDBSink' } });
+    expect(r.error).toBeUndefined();
+    expect(logs(r)).not.toContain(DIRECT);
+    expect(r.activities[0]!.output!.rowsCopied).toBe(ROWS);
+    expect(await summary('myisam')).toEqual(expected);
   });
 });

@@ -17,7 +17,7 @@ import type { LinkedService } from '../../common/model/types.js';
 import type { Column, RowBatch } from '../copy/rows.js';
 import { mysql2 } from '../libraries.js';
 import { csvBytesSupported, streamCsvBytes } from './mysqlCsv.js';
-import type { Bounds, ByteForm, ByteRead, RangePartition, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
+import type { Bounds, ByteForm, ByteRead, RangePartition, SinkOptions, TableConnector, TableEntry, TableName, TableSink, TableSource } from './connector.js';
 import { tableEntries, tablesSql } from './catalogSql.js';
 import { run, streamQuery } from './mysqlQuery.js';
 import { dropLeftoverMySqlStage, dropMySqlParts, openMySqlSink, type MySqlSessions } from './mysqlSink.js';
@@ -137,8 +137,8 @@ export class MySqlConnector implements TableConnector, MySqlSessions {
     return streamCsvBytes(conn, rangeSql(sourceSql(source), range), form, (f) => this.columnsOf(f), signal, (broken) => this.release(conn, broken));
   }
 
-  openSink(target: TableName, columns: string[]): Promise<TableSink> {
-    return openMySqlSink(this, target, columns, this.started);
+  openSink(target: TableName, columns: string[], how?: SinkOptions): Promise<TableSink> {
+    return openMySqlSink(this, target, columns, this.started, how);
   }
 
   /** Tells the host's staging journal about `thing` before it exists (common/staging.ts); returns "it is gone". */

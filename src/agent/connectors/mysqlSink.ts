@@ -25,7 +25,7 @@ import type { StagedThing } from '../../common/staging.js';
 import { isTransient } from '../copy/retry.js';
 import type { Row, RowBatch } from '../copy/rows.js';
 import { formatPgText } from '../formats/pgText.js';
-import type { PartStore, TableName, TableSink, TableSource } from './connector.js';
+import type { PartStore, SinkOptions, TableName, TableSink, TableSource } from './connector.js';
 import { isPartName, PART_MAX_AGE_MS, partCreated, partTag } from './resumeParts.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import { run, type QueryResult } from './mysqlQuery.js';
@@ -127,7 +127,7 @@ async function dropStaleParts(my: MySqlSessions, target: TableName): Promise<str
 }
 
 /** `started`: when the run began (ms): stages of the target made before it whose lock is free are leftovers. */
-export async function openMySqlSink(my: MySqlSessions, target: TableName, names: string[], started = Date.now()): Promise<TableSink> {
+export async function openMySqlSink(my: MySqlSessions, target: TableName, names: string[], started = Date.now(), how: SinkOptions = {}): Promise<TableSink> {
   let all: MySqlColumn[];
   try {
     all = my.columnsOf((await my.withConnection((c) => run(c, `SELECT * FROM ${qualified(target)} LIMIT 0`))).fields);
@@ -150,6 +150,11 @@ export async function openMySqlSink(my: MySqlSessions, target: TableName, names:
     // the journal and the name say the stage's database: a target without one is in the connection's
     const schema = target.schema ? bare(target.schema) : String((await run(guard, 'SELECT DATABASE()')).rows[0]?.[0] ?? '');
     const removedStale = [...(await dropStaleParts(my, target)), ...(await dropStaleStages(guard, schema, bare(target.table), started))];
+    // straight into the target in one transaction (connector.ts#SinkOptions) — only where a ROLLBACK undoes it: InnoDB
+    if (how.direct && (await engineOf(guard, schema, bare(target.table))) === 'innodb') {
+      my.release(guard);
+      return new MySqlTableSink(my, target, target, loaded, all, colList, removedStale, () => undefined, undefined);
+    }
     const stage: TableName = { schema: schema || undefined, table: stageName(partTag(schema, bare(target.table)), Date.now()) };
     if (Number((await run(guard, 'SELECT GET_LOCK(?, 0)', [stage.table])).rows[0]?.[0]) !== 1) throw new Error(`the lock of the new stage ${stage.table} is taken`);
     // the host hears of it before it exists: a worker killed from here on leaves it to the host's cleanup
@@ -169,8 +174,25 @@ export async function openMySqlSink(my: MySqlSessions, target: TableName, names:
   }
 }
 
+/** The storage engine of `schema.table`, lower case ('' when unknown). */
+async function engineOf(c: Connection, schema: string, table: string): Promise<string> {
+  const r = await run(c, 'SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [schema, table]);
+  return String(r.rows[0]?.[0] ?? '').toLowerCase();
+}
+
+/**
+ * The sink. Staged (a guard session holding the stage's lock): each load commits into the stage, `commit` moves the
+ * stage into the target. Direct (no guard; `stage` is the target itself): the one load runs in a transaction held on a
+ * session of its own (a retry rolls it back and starts again) and `commit` writes the marker and commits it — the
+ * rows written once, with the stage's guarantees (postgresDirect.ts says the same for PostgreSQL).
+ */
 class MySqlTableSink implements TableSink {
   private dropped = false;
+  readonly direct: boolean;
+  /** direct: the session holding the load's transaction, whether a load ran in it, and its rows */
+  private txn: Connection | undefined;
+  private loadedInTxn = false;
+  private txnRows = 0;
   private useInsert = false;
   private readonly convert: Array<((v: string) => string) | undefined>;
 
@@ -185,10 +207,68 @@ class MySqlTableSink implements TableSink {
     readonly removedStale: string[],
     /** tells the host's staging journal the stage is gone */
     private readonly gone: () => void,
-    /** holds the stage's lock until it is dropped */
-    private readonly guard: Connection,
+    /** holds the stage's lock until it is dropped; none: direct */
+    private readonly guard: Connection | undefined,
   ) {
     this.convert = columns.map((c) => loadConverter(c.type));
+    this.direct = !guard;
+  }
+
+  private async loadDirect(rows: AsyncIterable<Row[]>, signal: AbortSignal): Promise<number> {
+    // a second load is a retry of the partition: what the first one loaded goes
+    if (this.loadedInTxn) await this.endTxn(true);
+    if (!this.txn) {
+      const c = await this.my.connect();
+      this.txn = c;
+      try {
+        await run(c, 'START TRANSACTION');
+      } catch (e) {
+        await this.endTxn(true);
+        throw e;
+      }
+    }
+    this.loadedInTxn = true;
+    try {
+      let n: number | undefined = this.useInsert ? undefined : await this.loadData(this.txn, rows, signal, this.target);
+      if (n === undefined) {
+        this.useInsert = true;
+        n = await this.insert(this.txn, rows, signal, this.target);
+      }
+      this.txnRows = n;
+      return n;
+    } catch (e) {
+      await this.endTxn(true);
+      throw e;
+    }
+  }
+
+  private async commitDirect(mark?: CommitMark): Promise<number> {
+    if (mark) await this.my.withConnection((c) => ensureMySqlCommitLog(c, this.target));
+    if (!this.txn) {
+      this.txn = await this.my.connect();
+      await run(this.txn, 'START TRANSACTION');
+    }
+    const n = this.txnRows;
+    try {
+      if (mark) await writeMySqlMark(this.txn, this.target, mark, n);
+      await run(this.txn, 'COMMIT');
+      await this.endTxn(false);
+      return n;
+    } catch (e) {
+      await this.endTxn(true);
+      throw e;
+    }
+  }
+
+  /** Ends the direct transaction's session (rolled back first when asked; a session that cannot is closed, which does). */
+  private async endTxn(rollBack: boolean): Promise<void> {
+    const c = this.txn;
+    this.txn = undefined;
+    this.loadedInTxn = false;
+    this.txnRows = 0;
+    if (!c) return;
+    const ok = rollBack ? await run(c, 'ROLLBACK').then(() => true, () => false) : true;
+    this.my.release(c, !ok);
   }
 
   private converted(rows: Row[]): Row[] {
@@ -197,6 +277,7 @@ class MySqlTableSink implements TableSink {
   }
 
   async loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal, into: TableName = this.stage): Promise<number> {
+    if (this.direct) return this.loadDirect(rows, signal);
     const conn = await this.my.connect();
     let broken = true;
     try {
@@ -318,6 +399,10 @@ class MySqlTableSink implements TableSink {
   }
 
   async commit(preCopyScript?: string, writer?: WriterProcedure, upsert?: Upsert, mark?: CommitMark): Promise<number> {
+    if (this.direct) {
+      if (preCopyScript?.trim() || writer || upsert) throw new DmgwError('INTERNAL', 'a direct MySQL sink takes no preCopyScript, writer or upsert', {}, 'report this as a bug');
+      return this.commitDirect(mark);
+    }
     const keys = upsert ? upsertKeys(upsert, this.columns, this.all, qualified(this.target)) : undefined;
     const conn = await this.my.connect(true);
     let broken = true;
@@ -364,6 +449,7 @@ class MySqlTableSink implements TableSink {
   }
 
   async abort(): Promise<void> {
+    if (this.direct) return this.endTxn(true);
     if (this.dropped) return;
     try {
       await this.my.withConnection((c) => run(c, `DROP TABLE IF EXISTS ${qualified(this.stage)}`));
@@ -371,7 +457,7 @@ class MySqlTableSink implements TableSink {
       this.gone();
     } finally {
       // ending the session releases the stage's lock; a stage we could not drop is left to the host or the next run
-      this.my.release(this.guard, !this.dropped);
+      if (this.guard) this.my.release(this.guard, !this.dropped);
     }
   }
 }
