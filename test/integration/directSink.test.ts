@@ -21,12 +21,26 @@ const up = await requireServer('PostgreSQL', 5432);
 const schema = uniqueName('directsink');
 const ROWS = 60_000;
 const DIRECT = 'the sink loads straight into the target, in one transaction (no stage)';
+const logs = (r: { events: Array<{ event: string; message?: string }> }) => r.events.filter((e) => e.event === 'log').map((e) => e.message ?? '');
+
+/** `copy` with `proxy` cutting the sink's connection once ~1 MB into what goes up: cut once, retried, the rows all copied, on the direct path. */
+async function copiedThroughOneCut(proxy: FaultProxy, copy: () => ReturnType<TestFactory['copy']>): ReturnType<TestFactory['copy']> {
+  proxy.setPlan({ cutUpstreamAfterBytes: 1_000_000, cuts: 1 });
+  const r = await copy();
+  const cuts = proxy.cutCount;
+  proxy.setPlan({});
+  expect(r.error).toBeUndefined();
+  expect(cuts).toBe(1);
+  expect(logs(r)).toContain(DIRECT);
+  expect(r.activities[0]!.output!.retries).toBeGreaterThanOrEqual(1);
+  expect(r.activities[0]!.output!.rowsCopied).toBe(ROWS);
+  return r;
+}
 
 describe.skipIf(!up)('PostgreSQL sink: one load straight into the target', () => {
   let client: pg.Client;
   let f: TestFactory;
   let proxy: FaultProxy;
-  const logs = (r: { events: Array<{ event: string; message?: string }> }) => r.events.filter((e) => e.event === 'log').map((e) => e.message ?? '');
   const summary = async (table: string) => (await client.query<{ n: number; sum: string | null }>(`SELECT count(*)::int AS n, md5(string_agg(id || ':' || t, ',' ORDER BY id)) AS sum FROM ${schema}.${table}`)).rows[0]!;
   const leftovers = async () => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'dmgw%' AND tablename <> 'dmgw_commit_log'`, [schema])).rows[0]!.n;
   let expected: { n: number; sum: string | null };
@@ -53,16 +67,8 @@ describe.skipIf(!up)('PostgreSQL sink: one load straight into the target', () =>
 
   it('a cut mid-COPY rolls the transaction back and the retry loads the rows once; nothing is staged', async () => {
     const dst = await target('cut');
-    // the COPY's data goes up through the proxy: cut the sink's session once ~1 MB into it
-    proxy.setPlan({ cutUpstreamAfterBytes: 1_000_000, cuts: 1 });
-    const r = await f.copy('Cut', 'Src', dst, { source: {}, sink: {} });
-    const cuts = proxy.cutCount;
-    proxy.setPlan({});
-    expect(r.error).toBeUndefined();
-    expect(cuts).toBe(1);
-    expect(logs(r)).toContain(DIRECT);
-    expect(r.activities[0]!.output!.retries).toBeGreaterThanOrEqual(1);
-    expect(r.activities[0]!.output!.rowsCopied).toBe(ROWS);
+    // the COPY's data goes up through the proxy
+    await copiedThroughOneCut(proxy, () => f.copy('Cut', 'Src', dst, { source: {}, sink: {} }));
     expect(await summary('cut')).toEqual(expected);
     expect(await leftovers()).toBe(0);
   });
@@ -173,7 +179,6 @@ describe.skipIf(!up || !mariaUp)('MariaDB sink: one load straight into an InnoDB
   let proxy: FaultProxy;
   const db = uniqueName('directmaria');
   const mariaUrl = new URL(MARIADB_URL);
-  const logs = (r: { events: Array<{ event: string; message?: string }> }) => r.events.filter((e) => e.event === 'log').map((e) => e.message ?? '');
   const summary = async (table: string) => {
     await maria.query('SET SESSION group_concat_max_len = 100000000');
     const [rows] = await maria.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n, md5(group_concat(id, ':', t ORDER BY id SEPARATOR ',')) AS sum FROM \`${table}\``);
@@ -213,16 +218,8 @@ describe.skipIf(!up || !mariaUp)('MariaDB sink: one load straight into an InnoDB
 
   it('a cut mid-LOAD DATA rolls the transaction back and the retry loads the rows once', async () => {
     const dst = await target('cut');
-    // LOAD DATA's rows go up the sink's connection: cut it once ~1 MB into them
-    proxy.setPlan({ cutUpstreamAfterBytes: 1_000_000, cuts: 1 });
-    const r = await f.copy('MCut', 'Src', dst, { source: {}, sink: { type: 'MariaDBSink' } });
-    const cuts = proxy.cutCount;
-    proxy.setPlan({});
-    expect(r.error).toBeUndefined();
-    expect(cuts).toBe(1);
-    expect(logs(r)).toContain(DIRECT);
-    expect(r.activities[0]!.output!.retries).toBeGreaterThanOrEqual(1);
-    expect(r.activities[0]!.output!.rowsCopied).toBe(ROWS);
+    // LOAD DATA's rows go up the sink's connection
+    await copiedThroughOneCut(proxy, () => f.copy('MCut', 'Src', dst, { source: {}, sink: { type: 'MariaDBSink' } }));
     expect(await summary('cut')).toEqual(expected);
     const [stages] = await maria.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'dmgw%' AND TABLE_NAME <> 'dmgw_commit_log'`, [db]);
     expect(Number(stages[0]!.n)).toBe(0);
