@@ -75,12 +75,13 @@ describe.skipIf(!up)('PostgreSQL sink: one load straight into the target', () =>
 
   it('nothing is visible before the commit: a slowed load shows the target empty to another session while it runs', async () => {
     const dst = await target('slow');
-    proxy.setPlan({ delayMs: 5 });
+    // each chunk held 20 ms: the COPY of ~2.3 MB runs for about a second, long enough to be seen under way
+    proxy.setPlan({ delayMs: 20 });
     const run = f.copy('Slow', 'Src', dst, { source: {}, sink: {} });
     let seen = 0;
     let looked = 0;
     const t0 = Date.now();
-    // look while the COPY is under way (the proxy holds each chunk 5 ms)
+    // look while the COPY is under way
     while (Date.now() - t0 < 60_000) {
       const busy = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY "${schema}"."slow"%' AND state <> 'idle'`)).rows[0]!.n;
       if (busy) {

@@ -1,5 +1,6 @@
 /**
- * The MySQL / MariaDB table sink: a staging table beside the target (`CREATE TABLE ... SELECT ... LIMIT 0`,
+ * The MySQL / MariaDB table sink (one load into an InnoDB target with nothing that needs a stage goes straight into
+ * it in one transaction instead: `SinkOptions.direct`, MySqlTableSink below): a staging table beside the target (`CREATE TABLE ... SELECT ... LIMIT 0`,
  * InnoDB so a statement can be rolled back), loaded per partition with `LOAD DATA LOCAL INFILE` fed from a
  * stream (mysql2's infileStreamFactory), then moved into the target in ONE transaction (after the
  * preCopyScript). Each partition's load runs in its own transaction that commits only when the whole feed

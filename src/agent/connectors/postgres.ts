@@ -15,10 +15,9 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DmgwError } from '../../common/errors.js';
 import { isTransient } from '../copy/retry.js';
 import type { LinkedService } from '../../common/model/types.js';
-import { ChunkedFormatter } from '../copy/textChunks.js';
 import { BATCH_CHARS, BATCH_ROWS, type Column, type LogicalType, type Row, type RowBatch } from '../copy/rows.js';
 import { decodeInPieces } from '../formats/encoding.js';
-import { formatPgText, PgTextParser } from '../formats/pgText.js';
+import { PgTextParser } from '../formats/pgText.js';
 import type { WriterProcedure } from '../procedures/writer.js';
 import { callPostgresWriter } from './postgresWriter.js';
 import { keyProblem, upsertKeys, type Upsert } from './upsert.js';
@@ -35,7 +34,7 @@ import { ensurePgCommitLog, findPgMark, writePgMark } from './postgresCommitLog.
 import type { CommitMark, CommitRecord } from '../copy/commitMark.js';
 import { rowEstimate, withSession } from './sqlSession.js';
 import { partitionColumn, rangeQuery, sourceQuery, type SqlDialect } from './sqlText.js';
-import { copyCsvOptions, qualified, quiet, quoteIdent, quoteLiteral } from './postgresText.js';
+import { copyCsvOptions, copyRows, qualified, quiet, quoteIdent, quoteLiteral } from './postgresText.js';
 import { PostgresDirectSink } from './postgresDirect.js';
 
 export { copyCsvOptions, qualified, quoteIdent, quoteLiteral } from './postgresText.js';
@@ -361,12 +360,7 @@ class PostgresTableSink implements TableSink {
   }
 
   loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal, into: TableName = this.stage): Promise<number> {
-    return this.copyIn(into, '', async (stream) => {
-      await pipeline(async function* () {
-        const text = new ChunkedFormatter(formatPgText);
-        for await (const batch of rows) for (const t of text.pieces(batch)) yield Buffer.from(t, 'utf8');
-      }, stream);
-    }, signal);
+    return this.copyIn(into, '', copyRows(rows), signal);
   }
 
   loadBytes(bytes: import('node:stream').Readable, form: ByteForm, signal: AbortSignal, into: TableName = this.stage): Promise<number> | undefined {

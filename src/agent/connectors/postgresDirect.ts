@@ -15,10 +15,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DmgwError } from '../../common/errors.js';
 import type { CommitMark } from '../copy/commitMark.js';
 import type { Column, Row, RowBatch } from '../copy/rows.js';
-import { ChunkedFormatter } from '../copy/textChunks.js';
-import { formatPgText } from '../formats/pgText.js';
 import type { ByteForm, TableName, TableSink } from './connector.js';
-import { copyCsvOptions, qualified, quiet } from './postgresText.js';
+import { copyCsvOptions, copyRows, qualified, quiet } from './postgresText.js';
 import { ensurePgCommitLog, writePgMark } from './postgresCommitLog.js';
 
 /** The connector's sessions (postgres.ts) */
@@ -82,12 +80,7 @@ export class PostgresDirectSink implements TableSink {
   }
 
   loadRows(rows: AsyncIterable<Row[]>, signal: AbortSignal): Promise<number> {
-    return this.copyIn('', async (stream) => {
-      await pipeline(async function* () {
-        const text = new ChunkedFormatter(formatPgText);
-        for await (const batch of rows) for (const t of text.pieces(batch)) yield Buffer.from(t, 'utf8');
-      }, stream);
-    }, signal);
+    return this.copyIn('', copyRows(rows), signal);
   }
 
   loadBytes(bytes: Readable, form: ByteForm, signal: AbortSignal): Promise<number> | undefined {

@@ -2,7 +2,12 @@
  * PostgreSQL's SQL text the connector and its sinks share (postgres.ts, postgresDirect.ts): quoting, the COPY options
  * of a CSV dialect, and the COPY stream guard.
  */
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Row } from '../copy/rows.js';
+import { ChunkedFormatter } from '../copy/textChunks.js';
 import { isUtf8 } from '../formats/encoding.js';
+import { formatPgText } from '../formats/pgText.js';
 import type { DelimitedTextOptions } from '../formats/delimitedText.js';
 import type { TableName } from './connector.js';
 import { qualifiedName } from './sqlText.js';
@@ -40,3 +45,12 @@ export function quiet<T extends NodeJS.EventEmitter>(stream: T): T {
   stream.on('error', () => undefined);
   return stream;
 }
+
+/** Feeds `rows` as COPY text into a `COPY … FROM STDIN` stream (the staged and the direct sinks' loadRows). */
+export const copyRows =
+  (rows: AsyncIterable<Row[]>) =>
+  (stream: Writable): Promise<void> =>
+    pipeline(async function* () {
+      const text = new ChunkedFormatter(formatPgText);
+      for await (const batch of rows) for (const t of text.pieces(batch)) yield Buffer.from(t, 'utf8');
+    }, stream);
