@@ -4,7 +4,7 @@
  * A mapping is planned once from the source columns, then applied to every row as an index pick.
  */
 import { DmgwError } from '../../common/errors.js';
-import type { Column, LogicalType, Row } from './rows.js';
+import type { Column, Row } from './rows.js';
 
 export interface ColumnMapping {
   source: { name?: string; ordinal?: number; type?: string };
@@ -54,7 +54,8 @@ export function planMapping(mappings: ColumnMapping[], source: Column[]): Mappin
       throw new DmgwError('TRANSLATOR', `mapping ${i + 1} has no source name or ordinal`, { field: `${FIELD}.mappings[${i}].source` }, 'write { "source": { "name": "col" }, "sink": { "name": "col" } }');
     }
     const src = source[idx]!;
-    columns.push({ name: m.sink?.name ?? src.name, type: src.type as LogicalType, nativeType: src.nativeType });
+    // the source column as it is (its precision and scale too: a mapped decimal stays a decimal), renamed
+    columns.push({ ...src, name: m.sink?.name ?? src.name });
     pick.push(idx);
   });
   return { columns, pick };

@@ -14,14 +14,20 @@ describe('TabularTranslator', () => {
     const m = mappingsOf({ type: 'TabularTranslator', mappings: [{ source: { name: 'ts' }, sink: { name: 'when' } }, { source: { name: 'id' }, sink: { name: 'key' } }, { source: { ordinal: 2 }, sink: { name: 'who' } }] })!;
     const plan = planMapping(m, source);
     expect(plan.columns).toEqual([
-      { name: 'when', type: 'timestamptz', nativeType: undefined },
-      { name: 'key', type: 'integer', nativeType: undefined },
-      { name: 'who', type: 'string', nativeType: undefined },
+      { name: 'when', type: 'timestamptz' },
+      { name: 'key', type: 'integer' },
+      { name: 'who', type: 'string' },
     ]);
     expect(applyMapping([['1', 'a', 'T'], ['2', null, null]], plan.pick)).toEqual([
       ['T', '1', 'a'],
       [null, '2', null],
     ]);
+  });
+
+  it('a mapped column keeps what the source said of it: a decimal its precision and scale (Parquet writes DECIMAL(38,9), not a string)', () => {
+    const money: Column = { name: 'amount', type: 'decimal', nativeType: 'numeric(38,9)', precision: 38, scale: 9 };
+    const plan = planMapping([{ source: { name: 'AMOUNT' }, sink: { name: 'total' } }], [money]);
+    expect(plan.columns).toEqual([{ ...money, name: 'total' }]);
   });
 
   it('reads the v1 columnMappings string; no translator means pass-through', () => {
