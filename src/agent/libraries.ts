@@ -9,6 +9,8 @@
 import type * as StorageBlob from '@azure/storage-blob';
 import type * as Hyparquet from 'hyparquet';
 import type * as HyparquetWriter from 'hyparquet-writer';
+import type * as HyparquetPages from 'hyparquet-writer/src/datapage.js';
+import type * as HyparquetEncoding from 'hyparquet-writer/src/encoding.js';
 import type Mssql from 'mssql';
 import type * as Mysql2 from 'mysql2';
 
@@ -17,3 +19,10 @@ export const mssql = (): typeof Mssql => require('mssql') as typeof Mssql;
 export const mysql2 = (): typeof Mysql2 => require('mysql2') as typeof Mysql2;
 export const hyparquet = (): typeof Hyparquet => require('hyparquet') as typeof Hyparquet;
 export const hyparquetWriter = (): typeof HyparquetWriter => require('hyparquet-writer') as typeof HyparquetWriter;
+
+/** hyparquet-writer's page writers (its exported ./src/*.js), for the byte path's own column chunks (formats/parquetChunks.ts) */
+export const hyparquetPages = (): typeof HyparquetPages & typeof HyparquetEncoding & { ByteWriter: typeof HyparquetWriter.ByteWriter } => ({
+  ...(require('hyparquet-writer/src/datapage.js') as typeof HyparquetPages),
+  ...(require('hyparquet-writer/src/encoding.js') as typeof HyparquetEncoding),
+  ByteWriter: hyparquetWriter().ByteWriter,
+});

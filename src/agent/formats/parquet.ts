@@ -16,48 +16,22 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import type { CompressionCodec, SchemaElement } from 'hyparquet';
-import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { CompressionCodec } from 'hyparquet';
 import { DmgwError } from '../../common/errors.js';
 import { relieveHeap } from '../copy/heapBounds.js';
 import { BATCH_ROWS, type Column, type Row, type RowBatch } from '../copy/rows.js';
-import { hyparquet, hyparquetWriter } from '../libraries.js';
+import { hyparquet } from '../libraries.js';
 import type { BinaryRowEncoder, FileFormat, RowDecoder, RowEncoder } from './format.js';
+import { COMPRESS, ParquetFile, ROW_GROUP_BYTES, rowGroupRows, type Codec } from './parquetFile.js';
+import { PgTextParquet } from './pgTextParquet.js';
 import { parquetColumn, readColumn, type ParquetReadColumn, type ParquetValue } from './parquetTypes.js';
 
-/**
- * Row group limits: ROW_GROUP_ROWS rows, at most ROW_GROUP_VALUES values (rows × columns), or ROW_GROUP_BYTES of
- * text (UTF-16 length, a cheap estimate), whichever comes first. What a group costs is not the values held (~34
- * bytes each) but what hyparquet-writer allocates while it encodes one: an array per column and step, a byte array
- * per string, dictionaries and statistics, most of it in V8's large-object space, freed only by a full GC. With
- * 100,000-row groups PostgreSQL → Parquet peaked at 316 MB (×1) and 555 MB (×4); with these limits, the shared
- * budget and relieveHeap, 187–213 MB (`npm run bench -- --only pg-files --rows 1000000`, docs/BENCHMARKS.md).
- * Readers lose little (DuckDB writes 122,880-row groups, Spark by 128 MB).
- */
-export const ROW_GROUP_ROWS = 100_000;
-export const ROW_GROUP_VALUES = 262_144;
-export const ROW_GROUP_BYTES = 8 * 1024 * 1024;
-
-/**
- * Rows per group for a table of `columns` columns while `writers` files are being written at once (parallel
- * partitions each write their own): the value budget is the process's, shared, so four partitions encode groups a
- * quarter the size (4 × 100,000-row groups peaked at 555 MB).
- */
-export const rowGroupRows = (columns: number, writers = 1): number => Math.max(1024, Math.min(ROW_GROUP_ROWS, Math.floor(ROW_GROUP_VALUES / Math.max(1, columns) / Math.max(1, writers))));
-
-/** Parquet files being written in this process (ParquetEncoder between its constructor and end()). */
-let openWriters = 0;
-// an encoder dropped without end() (its partition failed and is retried) stops counting when it is collected
-const unended = new FinalizationRegistry<{ ended: boolean }>((state) => {
-  if (!state.ended) openWriters--;
-});
-
-type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD';
 const CODECS: Record<string, Codec> = { none: 'UNCOMPRESSED', uncompressed: 'UNCOMPRESSED', '': 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', zstd: 'ZSTD' };
 
-const z = zlib as unknown as { zstdCompressSync?: (b: Uint8Array) => Buffer; zstdDecompressSync?: (b: Uint8Array) => Buffer };
-const COMPRESS: Partial<Record<Codec, (b: Uint8Array) => Uint8Array>> = { GZIP: (b) => zlib.gzipSync(b), BROTLI: (b) => zlib.brotliCompressSync(b), ...(z.zstdCompressSync ? { ZSTD: z.zstdCompressSync } : {}) };
+const z = zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer };
 const DECOMPRESS: Partial<Record<CompressionCodec, (b: Uint8Array, n: number) => Uint8Array>> = { GZIP: (b) => zlib.gunzipSync(b), BROTLI: (b) => zlib.brotliDecompressSync(b), ...(z.zstdDecompressSync ? { ZSTD: z.zstdDecompressSync } : {}) };
+
+export { ROW_GROUP_ROWS } from './parquetFile.js';
 
 export interface ParquetFormat extends FileFormat {
   type: 'Parquet';
@@ -84,52 +58,26 @@ export function parquetFormat(tp: Record<string, unknown>): ParquetFormat {
       throw new DmgwError('PARQUET_TEXT', 'Parquet is not a text format', {}, 'report this as a bug: Parquet files are written with binaryEncoder');
     },
     binaryEncoder: (columns) => new ParquetEncoder(columns, codec),
+    fromPgText: (columns) => new PgTextParquet(columns, codec),
     readRows: (raw, wanted, signal, countBytes) => readParquet(raw, wanted, signal, countBytes),
   };
 }
 
-type DrainingWriter = ByteWriter & { take(): Buffer };
-let drainingWriter: (new (size: number) => DrainingWriter) | undefined;
-
-/** hyparquet-writer's ByteWriter whose bytes are taken out after each row group (as its own file writer does); defined once the library is loaded (libraries.ts). */
-function newDrainingWriter(size: number): DrainingWriter {
-  drainingWriter ??= class extends hyparquetWriter().ByteWriter {
-    private chunks: Buffer[] = [];
-    flush(): void {
-      if (!this.index) return;
-      this.chunks.push(Buffer.from(this.buffer.slice(0, this.index)));
-      this.index = 0;
-    }
-    take(): Buffer {
-      this.flush();
-      const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [];
-      return out;
-    }
-  };
-  return new drainingWriter(size);
-}
-
 class ParquetEncoder implements BinaryRowEncoder {
-  private readonly out = newDrainingWriter(1 << 20);
-  private readonly writer: ParquetWriter;
+  private readonly file: ParquetFile;
   private readonly cols;
   private data: ParquetValue[][];
   private rowsHeld = 0;
   private bytesHeld = 0;
-  private readonly state = { ended: false };
 
   constructor(columns: Column[], codec: Codec) {
     this.cols = columns.map(parquetColumn);
-    openWriters++;
-    unended.register(this, this.state);
     this.data = this.cols.map(() => []);
-    const schema: SchemaElement[] = [{ name: 'root', num_children: this.cols.length }, ...this.cols.map((c) => c.element)];
-    this.writer = new (hyparquetWriter().ParquetWriter)({ writer: this.out, schema, codec, compressors: COMPRESS, createdBy: 'dmgw (hyparquet-writer)' });
+    this.file = new ParquetFile(this.cols.map((c) => c.element), codec);
   }
 
   begin(): Uint8Array {
-    return this.out.take();
+    return this.file.out.take();
   }
 
   rows(rows: Row[]): Uint8Array {
@@ -143,23 +91,19 @@ class ParquetEncoder implements BinaryRowEncoder {
           this.bytesHeld += v.length;
         }
       }
-      if (++this.rowsHeld >= rowGroupRows(cols.length, openWriters) || this.bytesHeld >= ROW_GROUP_BYTES / openWriters) this.flushGroup();
+      const writers = this.file.writers;
+      if (++this.rowsHeld >= rowGroupRows(cols.length, writers) || this.bytesHeld >= ROW_GROUP_BYTES / writers) this.flushGroup();
     }
-    return this.out.take();
+    return this.file.out.take();
   }
 
   end(): Uint8Array {
-    if (!this.state.ended) {
-      this.state.ended = true;
-      openWriters--;
-    }
     if (this.rowsHeld) this.flushGroup();
-    void this.writer.finish();
-    return this.out.take();
+    return this.file.end();
   }
 
   private flushGroup(): void {
-    void this.writer.write({ columnData: this.cols.map((c, i) => ({ name: c.element.name, data: this.data[i]! })), rowGroupSize: this.rowsHeld });
+    void this.file.writer.write({ columnData: this.cols.map((c, i) => ({ name: c.element.name, data: this.data[i]! })), rowGroupSize: this.rowsHeld });
     this.data = this.cols.map(() => []);
     this.rowsHeld = 0;
     this.bytesHeld = 0;

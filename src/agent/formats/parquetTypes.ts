@@ -29,23 +29,41 @@ function decimalToUnscaled(v: string, scale: number, name: string): bigint {
   return m[1] === '-' ? -n : n;
 }
 
+/** ASCII text copied into a scratch array for the byte-level readers below (a value of more than 64 characters or any non-ASCII one is not theirs). */
+const scratch = new Uint8Array(64);
+function ascii(v: string): number {
+  if (v.length > scratch.length) return -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 127) return -1;
+    scratch[i] = c;
+  }
+  return v.length;
+}
+
 /**
  * The unscaled integer of a plain decimal text (`-123.45`, at most `scale` places, at most 15 digits in all) as an
  * exact Number, without a regular expression or BigInt; undefined for anything else (the exact path decides).
  */
 export function fastUnscaled(v: string, scale: number): number | undefined {
-  let i = 0;
+  const n = ascii(v);
+  return n < 0 ? undefined : unscaledAt(scratch, 0, n, scale);
+}
+
+/** fastUnscaled of the bytes `b[s, e)` (formats/pgTextParquet.ts reads them straight from COPY text). */
+export function unscaledAt(b: Uint8Array, s: number, e: number, scale: number): number | undefined {
+  let i = s;
   let neg = false;
-  const first = v.charCodeAt(0);
+  const first = b[s];
   if (first === 45 /* - */ || first === 43 /* + */) {
     neg = first === 45;
-    i = 1;
+    i++;
   }
   let n = 0;
   let digits = 0;
   let places = -1;
-  for (; i < v.length; i++) {
-    const c = v.charCodeAt(i);
+  for (; i < e; i++) {
+    const c = b[i]!;
     if (c === 46 /* . */ && places < 0) places = 0;
     else if (c >= 48 && c <= 57) {
       n = n * 10 + (c - 48);
@@ -59,25 +77,32 @@ export function fastUnscaled(v: string, scale: number): number | undefined {
   return neg ? -n : n;
 }
 
-const digit = (v: string, i: number) => v.charCodeAt(i) - 48;
-const two = (v: string, i: number) => { const a = digit(v, i), b = digit(v, i + 1); return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN; };
+const digit = (b: Uint8Array, i: number) => b[i]! - 48;
+const two = (b: Uint8Array, i: number) => { const a = digit(b, i), c = digit(b, i + 1); return a >= 0 && a <= 9 && c >= 0 && c <= 9 ? a * 10 + c : NaN; };
 
 /**
  * Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.f{1,6}][+HH[:MM]|Z]` (the form every source here writes)
  * between the years 1700 and 2200, where they are exact as a Number; undefined for anything else (toScalar decides).
  */
 export function fastMicros(v: string): number | undefined {
-  if (v.length < 19 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (v.charCodeAt(10) !== 32 && v.charCodeAt(10) !== 84) || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
-  const year = two(v, 0) * 100 + two(v, 2);
-  if (!(year >= 1700 && year <= 2200)) return undefined;
-  const month = two(v, 5), day = two(v, 8), h = two(v, 11), m = two(v, 14), s = two(v, 17);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && h <= 23 && m <= 59 && s <= 59)) return undefined;
-  let i = 19;
+  const n = ascii(v);
+  return n < 0 ? undefined : microsAt(scratch, 0, n);
+}
+
+/** fastMicros of the bytes `b[s, e)`. */
+export function microsAt(b: Uint8Array, s: number, e: number): number | undefined {
+  const len = e - s;
+  if (len < 19 || b[s + 4] !== 45 || b[s + 7] !== 45 || (b[s + 10] !== 32 && b[s + 10] !== 84) || b[s + 13] !== 58 || b[s + 16] !== 58) return undefined;
+  const days = daysAt(b, s);
+  if (days === undefined) return undefined;
+  const h = two(b, s + 11), m = two(b, s + 14), sec = two(b, s + 17);
+  if (!(h <= 23 && m <= 59 && sec <= 59)) return undefined;
+  let i = s + 19;
   let frac = 0;
-  if (v.charCodeAt(i) === 46) {
+  if (i < e && b[i] === 46) {
     let places = 0;
-    for (i++; i < v.length && places < 6; i++, places++) {
-      const d = digit(v, i);
+    for (i++; i < e && places < 6; i++, places++) {
+      const d = digit(b, i);
       if (d < 0 || d > 9) break;
       frac = frac * 10 + d;
     }
@@ -85,20 +110,37 @@ export function fastMicros(v: string): number | undefined {
     for (; places < 6; places++) frac *= 10;
   }
   let offset = 0;
-  if (i < v.length) {
-    const c = v.charCodeAt(i);
-    if ((c === 90 || c === 122) && i + 1 === v.length) offset = 0; // Z
-    else if ((c === 43 || c === 45) && (v.length === i + 3 || (v.length === i + 6 && v.charCodeAt(i + 3) === 58) || v.length === i + 5)) {
-      const oh = two(v, i + 1);
-      const om = v.length === i + 3 ? 0 : two(v, v.length - 2);
+  if (i < e) {
+    const c = b[i];
+    if ((c === 90 || c === 122) && i + 1 === e) offset = 0; // Z
+    else if ((c === 43 || c === 45) && (e === i + 3 || (e === i + 6 && b[i + 3] === 58) || e === i + 5)) {
+      const oh = two(b, i + 1);
+      const om = e === i + 3 ? 0 : two(b, e - 2);
       if (!(oh <= 23 && om <= 59)) return undefined;
       offset = (c === 45 ? -1 : 1) * (oh * 60 + om) * 60_000_000;
     } else return undefined;
   }
-  const ms = Date.UTC(year, month - 1, day, h, m, s);
-  // Date.UTC rolls 31 February over into March: such a text is refused by the exact path
-  if (new Date(ms).getUTCDate() !== day) return undefined;
-  return ms * 1000 + frac - offset;
+  return (days * 86_400 + h * 3600 + m * 60 + sec) * 1_000_000 + frac - offset;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Days since the epoch of the `YYYY-MM-DD` at `b[s]` (years 1700–2200); undefined when it is not one or names a day
+ * the month does not have (the exact path's Date.UTC would roll 31 February over into March: fastMicros leaves such a text to it, which refuses it).
+ */
+export function daysAt(b: Uint8Array, s: number): number | undefined {
+  if (b[s + 4] !== 45 || b[s + 7] !== 45) return undefined;
+  const year = two(b, s) * 100 + two(b, s + 2);
+  if (!(year >= 1700 && year <= 2200)) return undefined;
+  const month = two(b, s + 5), day = two(b, s + 8);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0) ? 29 : MONTH_DAYS[month - 1]!))) return undefined;
+  // days from the civil date, without a Date (H. Hinnant's days_from_civil; the year is positive here)
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 function valueError(name: string, v: string, type: string): DmgwError {

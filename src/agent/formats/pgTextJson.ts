@@ -10,11 +10,11 @@
  * test/integration/jsonBytes.test.ts).
  */
 import { isUtf8 } from 'node:buffer';
-import { Transform, type TransformCallback } from 'node:stream';
 import { DmgwError } from '../../common/errors.js';
 import { CHUNK_BYTES, type Column } from '../copy/rows.js';
 import { jsonKeys, jsonValueWriter, type JsonFilePattern } from './jsonWrite.js';
 import { unescapeValue } from './pgText.js';
+import { PgTextLines } from './pgTextLines.js';
 
 const enum Kind {
   Number,
@@ -36,7 +36,7 @@ const [NULL, TRUE, FALSE, ROW_SEP, CLOSE, CLOSE_LINE] = ['null', 'true', 'false'
 /** input bytes written per room check inside a long value (an escaped byte takes at most 6 output bytes) */
 const STEP = 4096;
 
-export class PgTextJson extends Transform {
+export class PgTextJson extends PgTextLines {
   private out = Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
   private readonly keys: Uint8Array[];
@@ -44,16 +44,12 @@ export class PgTextJson extends Transform {
   private readonly writers: Array<(v: string) => string>;
   private readonly array: boolean;
   private rows = 0;
-  /** the start of a line that has not ended yet, in pieces */
-  private pending: Buffer[] = [];
-  /** the bytes being written are not all UTF-8: check each value that has a high byte */
-  private checkUtf8 = false;
 
   constructor(
     private readonly columns: Column[],
     pattern: JsonFilePattern,
   ) {
-    super({ highWaterMark: CHUNK_BYTES });
+    super();
     this.keys = jsonKeys(columns).map((k, i) => bytesOf(`${i ? ',' : '{'}${k}`));
     this.kinds = columns.map((c) =>
       c.type === 'integer' || c.type === 'decimal' || c.type === 'float' ? Kind.Number : c.type === 'boolean' ? Kind.Boolean : c.type === 'json' ? Kind.Other : Kind.Text,
@@ -63,48 +59,16 @@ export class PgTextJson extends Transform {
     if (this.array && columns.length) this.text('[');
   }
 
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    let start = 0;
-    let nl = chunk.indexOf(10);
-    if (nl >= 0 && this.pending.length) {
-      this.pending.push(chunk.subarray(0, nl));
-      const line = Buffer.concat(this.pending);
-      this.pending = [];
-      this.checkUtf8 = !isUtf8(line);
-      this.line(line, 0, line.length);
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    if (nl >= 0) {
-      const last = chunk.lastIndexOf(10);
-      this.checkUtf8 = !isUtf8(chunk.subarray(start, last));
-      while (nl >= 0) {
-        this.line(chunk, start, nl);
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-    }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  protected override chunkDone(): void {
     this.flushOut();
-    cb();
   }
 
-  override _flush(cb: TransformCallback): void {
-    if (this.pending.length) {
-      const line = Buffer.concat(this.pending);
-      this.pending = [];
-      // COPY's old end-of-data marker, as PgTextParser drops it
-      if (line.length && !(line.length === 2 && line[0] === 92 && line[1] === 46)) {
-        this.checkUtf8 = !isUtf8(line);
-        this.line(line, 0, line.length);
-      }
-    }
+  protected override finish(): void {
     if (this.array && this.columns.length) this.text(']\n');
     this.flushOut();
-    cb();
   }
 
-  private line(b: Buffer, from: number, end: number): void {
+  protected override line(b: Buffer, from: number, end: number): void {
     if (this.array && this.rows) this.put(ROW_SEP);
     this.rows++;
     const { keys, kinds } = this;
