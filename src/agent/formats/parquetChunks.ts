@@ -48,8 +48,11 @@ export class ColumnChunkBuilder {
   private count = 0;
   private nulls = 0;
   private readonly values = new Bytes();
-  private min: number | bigint | boolean | undefined;
-  private max: number | bigint | boolean | undefined;
+  /** the least and greatest value taken as a Number (a boolean as 0/1), and as a BigInt (kept apart: a comparison of the two kinds is slow) */
+  private lo = Infinity;
+  private hi = -Infinity;
+  private bigLo: bigint | undefined;
+  private bigHi: bigint | undefined;
   private nans = 0;
   /** Bytes: where the min and max values' lengths are in `values` */
   private minAt = -1;
@@ -79,7 +82,7 @@ export class ColumnChunkBuilder {
       v8.buf[v8.pos++] = 0;
     }
     if (v) v8.buf[v8.pos - 1]! |= 1 << (n & 7);
-    this.stat(v);
+    this.num(v ? 1 : 0);
   }
 
   int32(v: number): void {
@@ -88,7 +91,7 @@ export class ColumnChunkBuilder {
     b.room(4);
     put32(b.buf, b.pos, v);
     b.pos += 4;
-    this.stat(v);
+    this.num(v);
   }
 
   /** a Number here is a safe integer */
@@ -96,14 +99,16 @@ export class ColumnChunkBuilder {
     this.def(1);
     const b = this.values;
     b.room(8);
-    if (typeof v === 'bigint') b.pos = b.buf.writeBigInt64LE(v, b.pos);
-    else {
+    if (typeof v === 'bigint') {
+      b.pos = b.buf.writeBigInt64LE(v, b.pos);
+      this.big(v);
+    } else {
       const hi = Math.floor(v / TWO32);
       put32(b.buf, b.pos, v - hi * TWO32);
       put32(b.buf, b.pos + 4, hi);
       b.pos += 8;
+      this.num(v);
     }
-    this.stat(v);
   }
 
   double(v: number): void {
@@ -111,15 +116,15 @@ export class ColumnChunkBuilder {
     this.values.room(8);
     this.values.pos = this.values.buf.writeDoubleLE(v, this.values.pos);
     if (Number.isNaN(v)) this.nans++;
-    else this.stat(v);
+    else this.num(v);
   }
 
-  /** a byte array: `src[s, e)`; while the column's dictionary pays, only its index is kept */
-  bytes(src: Uint8Array, s: number, e: number): void {
+  /** a byte array: `src[s, e)` (`hash`: its fnv1a, when the caller had it); while the column's dictionary pays, only its index is kept */
+  bytes(src: Uint8Array, s: number, e: number, hash?: number): void {
     this.def(1);
     const dict = this.dict;
     if (dict?.on) {
-      if (dict.add(src, s, e)) return;
+      if (dict.add(src, s, e, hash ?? fnv1a(src, s, e))) return;
       this.unfold();
     }
     this.plain(src, s, e);
@@ -190,7 +195,7 @@ export class ColumnChunkBuilder {
     let x = BigInt.asUintN(len * 8, v);
     for (let i = len - 1; i >= 0; i--, x >>= 8n) b.buf[b.pos + i] = Number(x & 255n);
     b.pos += len;
-    this.stat(v);
+    this.big(v);
   }
 
   private def(level: number): void {
@@ -202,9 +207,14 @@ export class ColumnChunkBuilder {
     this.defs[this.count++] = level;
   }
 
-  private stat(v: number | bigint | boolean): void {
-    if (this.min === undefined || v < this.min) this.min = v;
-    if (this.max === undefined || v > this.max) this.max = v;
+  private num(v: number): void {
+    if (v < this.lo) this.lo = v;
+    if (v > this.hi) this.hi = v;
+  }
+
+  private big(v: bigint): void {
+    if (this.bigLo === undefined || v < this.bigLo) this.bigLo = v;
+    if (this.bigHi === undefined || v > this.bigHi) this.bigHi = v;
   }
 
   private byteStat(at: number): void {
@@ -286,23 +296,26 @@ export class ColumnChunkBuilder {
       if (this.minAt < 0) return {};
       return { min_value: valueAt(this.values.buf, this.minAt), max_value: valueAt(this.values.buf, this.maxAt) };
     }
-    if (this.min === undefined) return {};
-    let { min, max } = this;
+    const { lo, hi, bigLo, bigHi } = this;
+    const numbers = lo <= hi;
+    if (!numbers && bigLo === undefined) return {};
+    if (this.phys === Phys.Boolean) return { min_value: lo === 1, max_value: hi === 1 };
     if (this.phys === Phys.Int64 || this.phys === Phys.Fixed || this.element.converted_type === 'DECIMAL') {
-      min = BigInt(min as number);
-      max = BigInt(max as number);
-    } else if (this.phys === Phys.Double) {
-      // as the Parquet spec (and hyparquet-writer) has it: a zero min is -0, a zero max +0
-      if (min === 0) min = -0;
-      if (max === 0) max = 0;
+      const least = numbers && (bigLo === undefined || BigInt(lo) < bigLo) ? BigInt(lo) : bigLo!;
+      const greatest = numbers && (bigHi === undefined || BigInt(hi) > bigHi) ? BigInt(hi) : bigHi!;
+      return { min_value: least, max_value: greatest };
     }
-    return { min_value: min as number | bigint | boolean, max_value: max as number | bigint | boolean };
+    // as the Parquet spec (and hyparquet-writer) has it: a zero min is -0, a zero max +0
+    if (this.phys === Phys.Double) return { min_value: lo === 0 ? -0 : lo, max_value: hi === 0 ? 0 : hi };
+    return { min_value: lo, max_value: hi };
   }
 
   private reset(): void {
     this.count = this.nulls = this.nans = 0;
     this.values.pos = 0;
-    this.min = this.max = undefined;
+    this.lo = Infinity;
+    this.hi = -Infinity;
+    this.bigLo = this.bigHi = undefined;
     this.minAt = this.maxAt = -1;
     this.dict?.reset();
   }
@@ -323,6 +336,15 @@ function compareAt(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
     if (d) return d;
   }
   return la - lb;
+}
+
+/** FNV-1a of `src[s, e)`, as a signed 32-bit integer (what the dictionary hashes; pgTextParquet.ts computes it while it looks for a value's end) */
+export const FNV_START = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+export function fnv1a(src: Uint8Array, s: number, e: number): number {
+  let h = FNV_START;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ src[i]!, FNV_PRIME);
+  return h;
 }
 
 /** a copy of the byte array (after its 4-byte length) at `buf[p]` */
@@ -362,16 +384,10 @@ class Dictionary {
   private valueBytes = 0;
   private slots = new Int32Array(1 << 12);
 
-  /** takes the value `src[s, e)`; false (and nothing taken) when the dictionary stops paying */
-  add(src: Uint8Array, s: number, e: number): boolean {
+  /** takes the value `src[s, e)` (`h`: its fnv1a); false (and nothing taken) when the dictionary stops paying */
+  add(src: Uint8Array, s: number, e: number, h: number): boolean {
     if (this.values === DICTIONARY_SAMPLE && this.bytes.pos > 0.9 * this.valueBytes) return false;
     const n = e - s;
-    // FNV-1a over 4 bytes at a step, then the rest
-    let h = 0x811c9dc5 ^ n;
-    let i = s;
-    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ (src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)), 0x01000193);
-    for (; i < e; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
-    h ^= h >>> 15;
     const mask = this.slots.length - 1;
     let slot = h & mask;
     let index = -1;

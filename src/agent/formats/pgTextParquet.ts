@@ -11,7 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DmgwError } from '../../common/errors.js';
 import type { Column } from '../copy/rows.js';
-import { ColumnChunkBuilder } from './parquetChunks.js';
+import { ColumnChunkBuilder, FNV_PRIME, FNV_START } from './parquetChunks.js';
 import { ParquetFile, ROW_GROUP_BYTES, ROW_GROUP_ROWS, type Codec } from './parquetFile.js';
 import { daysAt, microsAt, parquetColumn, unscaledAt, type ParquetColumn } from './parquetTypes.js';
 import { unescapeValue } from './pgText.js';
@@ -85,18 +85,29 @@ export class PgTextParquet extends PgTextLines {
     let s = from;
     let i = 0;
     for (; ; i++) {
-      // the value's end, and whether it holds a backslash: one pass
+      // the value's end, and whether it holds a backslash: one pass (for text, its hash for the dictionary too)
       let e = s;
       let escaped = false;
-      for (; e < end; e++) {
-        const c = b[e]!;
-        if (c === 9) break;
-        if (c === 92) escaped = true;
+      const r = reads[i];
+      let h = FNV_START;
+      if (r === Read.Text) {
+        for (; e < end; e++) {
+          const c = b[e]!;
+          if (c === 9) break;
+          if (c === 92) escaped = true;
+          h = Math.imul(h ^ c, FNV_PRIME);
+        }
+      } else {
+        for (; e < end; e++) {
+          const c = b[e]!;
+          if (c === 9) break;
+          if (c === 92) escaped = true;
+        }
       }
       if (i >= n) throw new DmgwError('DATA_INCONSISTENT', `a row of the source has more than its ${n} columns`, {}, 'report this as a bug');
       const chunk = chunks[i]!;
       if (e - s === 2 && escaped && b[s] === 92 && b[s + 1] === 78) chunk.null();
-      else if (!this.fromBytes(reads[i]!, chunk, b, s, e, escaped, i)) chunk.value(cols[i]!.toParquet(unescapeValue(b.toString('utf8', s, e))));
+      else if (!this.fromBytes(r!, chunk, b, s, e, escaped, i, h)) chunk.value(cols[i]!.toParquet(unescapeValue(b.toString('utf8', s, e))));
       if (e >= end) break;
       s = e + 1;
     }
@@ -106,13 +117,13 @@ export class PgTextParquet extends PgTextLines {
   }
 
   /** the value `b[s, e)` read from its bytes; false (nothing taken) when the converter must read it */
-  private fromBytes(r: Read, chunk: ColumnChunkBuilder, b: Buffer, s: number, e: number, escaped: boolean, i: number): boolean {
+  private fromBytes(r: Read, chunk: ColumnChunkBuilder, b: Buffer, s: number, e: number, escaped: boolean, i: number, hash: number): boolean {
     if (r === Read.Binary) return escaped && e - s >= 3 && b[s] === 92 && b[s + 1] === 92 && b[s + 2] === 120 && chunk.hex(b, s + 3, e);
     if (escaped) return false;
     switch (r) {
       case Read.Text:
         if (this.checkUtf8 && !isUtf8(b.subarray(s, e))) return false;
-        chunk.bytes(b, s, e);
+        chunk.bytes(b, s, e, hash);
         return true;
       case Read.Integer: {
         const v = integerAt(b, s, e);
