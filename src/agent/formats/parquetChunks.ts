@@ -34,6 +34,12 @@ const DICTIONARY_SAMPLE = 1000;
 class Bytes {
   buf = Buffer.allocUnsafe(1 << 16);
   pos = 0;
+  /** empty again; a buffer a big value grew past 8 MiB is let go */
+  shrink(): void {
+    this.pos = 0;
+    if (this.buf.length > 8 << 20) this.buf = Buffer.allocUnsafe(1 << 16);
+  }
+
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
@@ -159,9 +165,11 @@ export class ColumnChunkBuilder {
   hex(src: Uint8Array, s: number, e: number): boolean {
     for (let i = s; i < e; i++) if (HEX[src[i]!] === 255) return false;
     const n = (e - s) >> 1;
-    if (hexOut.length < n) hexOut = Buffer.allocUnsafe(Math.max(n, hexOut.length * 2));
-    for (let i = 0, j = s; i < n; i++, j += 2) hexOut[i] = (HEX[src[j]!]! << 4) | HEX[src[j + 1]!]!;
-    this.bytes(hexOut, 0, n);
+    // the shared scratch grows to 1 MiB at most; a bigger value gets a buffer of its own, dropped after it
+    if (hexOut.length < n && n <= SCRATCH_MAX) hexOut = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, hexOut.length * 2)));
+    const out = hexOut.length < n ? Buffer.allocUnsafe(n) : hexOut;
+    for (let i = 0, j = s; i < n; i++, j += 2) out[i] = (HEX[src[j]!]! << 4) | HEX[src[j + 1]!]!;
+    this.bytes(out, 0, n);
     return true;
   }
 
@@ -312,7 +320,7 @@ export class ColumnChunkBuilder {
 
   private reset(): void {
     this.count = this.nulls = this.nans = 0;
-    this.values.pos = 0;
+    this.values.shrink();
     this.lo = Infinity;
     this.hi = -Infinity;
     this.bigLo = this.bigHi = undefined;
@@ -321,6 +329,7 @@ export class ColumnChunkBuilder {
   }
 }
 
+const SCRATCH_MAX = 1 << 20;
 let hexOut = Buffer.allocUnsafe(1 << 12);
 const HEX = new Uint8Array(256).fill(255);
 for (let c = 0; c < 10; c++) HEX[48 + c] = c;
@@ -449,7 +458,7 @@ class Dictionary {
   reset(): void {
     this.on = true;
     this.size = this.values = this.valueBytes = 0;
-    this.bytes.pos = 0;
+    this.bytes.shrink();
     this.slots.fill(0);
   }
 

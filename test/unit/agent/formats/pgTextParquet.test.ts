@@ -144,4 +144,23 @@ describe('PgTextParquet', () => {
     expect(encodings[2]).not.toContain('RLE_DICTIONARY');
     expect(await readBack(file)).toEqual(await readBack(rowPath(bytes, columns, 'snappy')));
   });
+
+  it('a 20 MB text and a 10 MB bytea value arriving in 64 KiB chunks read back whole, between small rows', async () => {
+    const columns: Column[] = [
+      { name: 'id', type: 'integer' },
+      { name: 't', type: 'string' },
+      { name: 'b', type: 'binary' },
+    ];
+    const big = 'ab"c'.repeat(5 * 1024 * 1024);
+    const bytea = Buffer.alloc(10 * 1024 * 1024, 0xa5);
+    const bytes = Buffer.from(`1\tsmall\t\\\\x00\n2\t${big}\t\\\\x${bytea.toString('hex')}\n3\t\\N\t\\N\n`);
+    const file = await bytePath(bytes, Array.from({ length: 700 }, () => 64 * 1024), columns, 'snappy');
+    const rows = await readBack(file);
+    expect(rows.map((r) => r.map((v, i) => (i === 0 || v === null ? v : v.length)))).toEqual([
+      ['1', 5, 4],
+      ['2', big.length, 2 + 2 * bytea.length],
+      ['3', null, null],
+    ]);
+    expect(rows).toEqual(await readBack(rowPath(bytes, columns, 'snappy')));
+  });
 });
