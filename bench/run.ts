@@ -75,7 +75,7 @@ async function main(): Promise<number> {
       rmSync(scratch, { recursive: true, force: true });
     }
     const loadAverage = load.stop();
-    process.stdout.write(`\n${formatReport(report)}  load average (1 min) during it: ${loadAverage.min.toFixed(1)}–${loadAverage.max.toFixed(1)}, mean ${loadAverage.mean.toFixed(1)}\n`);
+    process.stdout.write(`\n${formatReport(report)}  load average (1 min) during it: ${loadAverage.min.toFixed(1)}–${loadAverage.max.toFixed(1)}, mean ${loadAverage.mean.toFixed(1)}${loadAverage.stealPercent !== undefined ? `; CPU steal ${loadAverage.stealPercent.toFixed(1)}%` : ''}\n`);
     const file = join(runDir, `${b.name}.json`);
     writeFileSync(file, `${JSON.stringify({ ...report, started: t0.toISOString(), finished: new Date().toISOString(), machine, loadAverage }, null, 2)}\n`);
     process.stdout.write(`results: ${file}\n\n`);
@@ -89,17 +89,30 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Samples the 1-minute load average every 5 s until stopped. */
+/** Samples the 1-minute load average every 5 s until stopped, and the CPU time the hypervisor took (steal) meanwhile. */
 function loadSampler(): { stop(): LoadSummary } {
   const xs = [loadavg()[0]!];
+  const cpu0 = cpuTimes();
   const timer = setInterval(() => xs.push(loadavg()[0]!), LOAD_SAMPLE_MS);
   return {
     stop() {
       clearInterval(timer);
       xs.push(loadavg()[0]!);
-      return { min: Math.min(...xs), max: Math.max(...xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length, samples: xs.length };
+      const cpu1 = cpuTimes();
+      const steal = cpu0 && cpu1 && cpu1.total > cpu0.total ? (100 * (cpu1.steal - cpu0.steal)) / (cpu1.total - cpu0.total) : undefined;
+      return { min: Math.min(...xs), max: Math.max(...xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length, samples: xs.length, ...(steal !== undefined ? { stealPercent: steal } : {}) };
     },
   };
+}
+
+/** All CPUs' time and its steal part, in ticks (/proc/stat; undefined where there is none) */
+function cpuTimes(): { total: number; steal: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The servers' and peers' versions, as far as they answer. */

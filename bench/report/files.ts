@@ -14,6 +14,8 @@ export interface LoadSummary {
   max: number;
   mean: number;
   samples: number;
+  /** % of all CPUs' time the hypervisor gave to other guests meanwhile (/proc/stat steal) */
+  stealPercent?: number;
 }
 
 export interface Machine {

@@ -25,7 +25,7 @@ export function renderMarkdown(run: Run, links: { chart: string; results: string
     table(['cores', 'CPU', 'memory', 'Node', ...Object.keys(v)], [[String(m.cpus), m.cpuModel ?? '?', `${m.memoryGB} GB`, m.node, ...Object.values(v)]]),
     '',
   );
-  if (info?.loadAverage) lines.push(`Load average (1 min) during the run: ${info.loadAverage.min.toFixed(1)}–${info.loadAverage.max.toFixed(1)}, mean ${info.loadAverage.mean.toFixed(1)} (${info.loadAverage.samples} samples, every 5 s) on ${m.cpus} cores.`, '');
+  if (info?.loadAverage) lines.push(`Load average (1 min) during the run: ${info.loadAverage.min.toFixed(1)}–${info.loadAverage.max.toFixed(1)}, mean ${info.loadAverage.mean.toFixed(1)} (${info.loadAverage.samples} samples, every 5 s) on ${m.cpus} cores${info.loadAverage.stealPercent !== undefined ? `; CPU time taken by the hypervisor (steal): ${info.loadAverage.stealPercent.toFixed(1)}%` : ''}.`, '');
   if (info?.note) lines.push(info.note, '');
 
   const paths = pathRows(run);
@@ -38,7 +38,7 @@ export function renderMarkdown(run: Run, links: { chart: string; results: string
 
   lines.push('## Every benchmark', '');
   for (const r of run.results) {
-    lines.push(`### ${r.name}`, '', `${r.summary}. ${Object.entries(r.params).map(([k, x]) => `${k}=${String(x)}`).join(', ')}${r.loadAverage ? `; load average ${r.loadAverage.min.toFixed(1)}–${r.loadAverage.max.toFixed(1)}` : ''}.`, '');
+    lines.push(`### ${r.name}`, '', `${r.summary}. ${Object.entries(r.params).map(([k, x]) => `${k}=${String(x)}`).join(', ')}${r.loadAverage ? `; load average ${r.loadAverage.min.toFixed(1)}–${r.loadAverage.max.toFixed(1)}${r.loadAverage.stealPercent !== undefined ? `, steal ${r.loadAverage.stealPercent.toFixed(1)}%` : ''}` : ''}.`, '');
     if (r.skipped) {
       lines.push(`Skipped: ${r.skipped}`, '');
       continue;

@@ -10,7 +10,7 @@ import type { Measurement } from '../../../bench/harness.js';
 import { readRun, writeRunReport, type ResultFile, type RunInfo } from '../../../bench/report/files.js';
 
 const machine = { cpus: 2, cpuModel: 'Test CPU', memoryGB: 8, node: 'v24.0.0', platform: 'linux-x64' };
-const load = { min: 1.5, max: 3.25, mean: 2, samples: 4 };
+const load = { min: 1.5, max: 3.25, mean: 2, samples: 4, stealPercent: 7.5 };
 /** a measurement of `rows` rows taking 1 s, so rows/s = rows */
 const m = (name: string, role: Measurement['role'], rowsPerSecond: number, peakMB?: number): Measurement => ({ name, role, seconds: 1, rows: rowsPerSecond, bytes: rowsPerSecond * 100, peakRssBytes: peakMB && peakMB * 1e6 });
 
@@ -82,6 +82,7 @@ describe('bench report (chart and page)', () => {
     const md = readFileSync(out.markdown, 'utf8');
     expect(md).toContain('| 2 | Test CPU | 8 GB | v24.0.0 | 15.20 | 10.11.19 |');
     expect(md).toContain('Load average (1 min) during the run: 1.5–3.3, mean 2.0');
+    expect(md).toContain('CPU time taken by the hypervisor (steal): 7.5%');
     expect(md).toContain('The machine was shared.');
     expect(md).toContain('](out/chart.svg)');
     // 200k and 240k against min(400k, 250k) = 250k: 0.80 and 0.96; against pgloader's 40k: 5.00 and 6.00
