@@ -70,7 +70,8 @@ for (const [label, up, open] of STORES) {
       expect(bytePath.rows).toBe(rowPath.rows);
     });
 
-    it.skipIf(label !== 'PostgreSQL')('a value Parquet cannot hold (date infinity) fails the copy with the row path’s error and leaves no file', async () => {
+    // PostgreSQL's date 'infinity' is a value Parquet cannot hold (MariaDB has no such date)
+    if (label === 'PostgreSQL') it('a value Parquet cannot hold (date infinity) fails the copy with the row path’s error and leaves no file', async () => {
       await store.exec(`CREATE TABLE ${schema}.bad (id int, d date); INSERT INTO ${schema}.bad SELECT g, DATE '2026-12-08' + g FROM generate_series(1, 5000) g; INSERT INTO ${schema}.bad VALUES (5001, 'infinity')`);
       f.dataset('Bad', store.datasetType, 'Store', store.dataset('bad'));
       const errors: Record<string, string | undefined> = {};

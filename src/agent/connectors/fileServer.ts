@@ -20,6 +20,13 @@ import { isKeptName, isTempName, keptName, removeStaleTemps, TEMP_SUFFIX, tempNa
 import { staged } from './stagingJournal.js';
 import { joinPath, literalPrefix, selects } from './wildcard.js';
 
+/**
+ * What a file being written may hold before its writer waits: with one 64 KiB chunk the copy stopped at every write
+ * until the thread pool had done it; with 1 MiB the next chunks are made meanwhile and go out together (writev).
+ * PostgreSQL → Json file, 1M rows, six runs each interleaved: 2.6–3.5 s → 2.1–3.1 s.
+ */
+const WRITE_BUFFER = 1 << 20;
+
 export { TEMP_SUFFIX };
 
 /** ENOENT/ENOTDIR: the path is not there (undefined); anything else is an error. */
@@ -121,7 +128,7 @@ export class FileServerConnector implements FileConnector {
     let temp = join(dir, tempBase);
     const gone = staged(this.ls, { kind: 'temp-file', folder: segments.join('/'), temp: tempBase });
     const handle = await this.root.openChecked(temp, file.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
-    const stream = handle.createWriteStream({ highWaterMark: CHUNK_BYTES });
+    const stream = handle.createWriteStream({ highWaterMark: WRITE_BUFFER });
     let state: 'open' | 'committed' | 'aborted' | 'kept' = 'open';
     const whenClosed = async () => {
       if (!stream.closed) {
