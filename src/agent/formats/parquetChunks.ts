@@ -70,10 +70,6 @@ export class ColumnChunkBuilder {
     if (this.phys === Phys.Bytes) this.dict = new Dictionary();
   }
 
-  get rows(): number {
-    return this.count;
-  }
-
   null(): void {
     this.def(0);
     this.nulls++;
@@ -244,10 +240,9 @@ export class ColumnChunkBuilder {
     const dict = this.dict;
     if (dict?.on && !dict.wins()) this.unfold();
     let body: Uint8Array = this.values.buf.subarray(0, this.values.pos);
-    let bounds = this.bounds();
+    // with a dictionary, the values' least and greatest are among its entries
+    const bounds = dict?.on ? dict.bounds() : this.bounds();
     if (dict?.on) {
-      // the values' least and greatest are among the distinct ones
-      bounds = dict.bounds();
       dictionaryOffset = BigInt(out.offset);
       const page = dict.bytes.buf.subarray(0, dict.bytes.pos);
       const packed = squeeze(page);
