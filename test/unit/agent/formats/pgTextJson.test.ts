@@ -12,6 +12,7 @@ import type { Column, LogicalType, Row } from '../../../../src/agent/copy/rows.j
 import { jsonEncoder, type JsonFilePattern } from '../../../../src/agent/formats/jsonWrite.js';
 import { PgTextJson } from '../../../../src/agent/formats/pgTextJson.js';
 import { PgTextParser } from '../../../../src/agent/formats/pgText.js';
+import { feedInCuts } from '../../../support/cutFeed.js';
 
 const TYPES: LogicalType[] = ['string', 'integer', 'decimal', 'float', 'boolean', 'json', 'timestamp', 'binary', 'uuid'];
 const piece = fc.constantFrom('a', 'é', '😀', '"', '\\\\', '\\t', '\\n', '\\r', '\\b', '\\f', '\\v', '\\x41', '\\101', '\\q', '\u0001', '\u001f', '\u007f', ' ', '{"k":1}', '[1]', 'null', 't', 'f', 'true', '0', '-0', '12', '1.5', '1e5', '-2E-3', '01', '1.', '.5', 'NaN', '-', '\u2028', '\\N');
@@ -50,22 +51,7 @@ function rowPath(bytes: Buffer, columns: Column[], pattern: JsonFilePattern): st
 }
 
 /** the transcoder's output; compared as bytes (bytes that are not UTF-8 would turn into U+FFFD in a string) */
-async function transcoded(bytes: Buffer, cuts: number[], columns: Column[], pattern: JsonFilePattern): Promise<Buffer> {
-  const t = new PgTextJson(columns, pattern);
-  const out: Buffer[] = [];
-  t.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise((resolve, reject) => t.on('end', resolve).on('error', reject));
-  let at = 0;
-  for (const c of cuts) {
-    if (at >= bytes.length) break;
-    t.write(bytes.subarray(at, at + c));
-    at += c;
-  }
-  if (at < bytes.length) t.write(bytes.subarray(at));
-  t.end();
-  await done;
-  return Buffer.concat(out);
-}
+const transcoded = (bytes: Buffer, cuts: number[], columns: Column[], pattern: JsonFilePattern): Promise<Buffer> => feedInCuts(new PgTextJson(columns, pattern), bytes, cuts);
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
 describe('PgTextJson', () => {

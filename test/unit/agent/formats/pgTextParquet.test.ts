@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column, Row } from '../../../../src/agent/copy/rows.js';
 import { parquetFormat } from '../../../../src/agent/formats/parquet.js';
 import { PgTextParser } from '../../../../src/agent/formats/pgText.js';
+import { feedInCuts } from '../../../support/cutFeed.js';
 
 const codec = fc.constantFrom('snappy', 'none', 'gzip');
 const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((a) => a.join(''));
@@ -70,22 +71,7 @@ function rowPath(bytes: Buffer, columns: Column[], compressionCodec: string): Bu
   return Buffer.concat([e.begin(), e.rows(rows), e.end()]);
 }
 
-async function bytePath(bytes: Buffer, cuts: number[], columns: Column[], compressionCodec: string): Promise<Buffer> {
-  const t = parquetFormat({ compressionCodec }).fromPgText!(columns);
-  const out: Buffer[] = [];
-  t.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise((resolve, reject) => t.on('end', resolve).on('error', reject));
-  let at = 0;
-  for (const c of cuts) {
-    if (at >= bytes.length) break;
-    t.write(bytes.subarray(at, at + c));
-    at += c;
-  }
-  if (at < bytes.length) t.write(bytes.subarray(at));
-  t.end();
-  await done;
-  return Buffer.concat(out);
-}
+const bytePath = (bytes: Buffer, cuts: number[], columns: Column[], compressionCodec: string): Promise<Buffer> => feedInCuts(parquetFormat({ compressionCodec }).fromPgText!(columns), bytes, cuts);
 
 async function readBack(file: Buffer): Promise<Row[]> {
   const rows: Row[] = [];
