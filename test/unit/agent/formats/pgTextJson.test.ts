@@ -5,14 +5,12 @@
  * numbers and near-numbers, cut into chunks anywhere (inside a UTF-8 sequence, an escape, between \r and \n),
  * the same bytes in both file patterns.
  */
-import { StringDecoder } from 'node:string_decoder';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Column, LogicalType, Row } from '../../../../src/agent/copy/rows.js';
+import type { Column, LogicalType } from '../../../../src/agent/copy/rows.js';
 import { jsonEncoder, type JsonFilePattern } from '../../../../src/agent/formats/jsonWrite.js';
 import { PgTextJson } from '../../../../src/agent/formats/pgTextJson.js';
-import { PgTextParser } from '../../../../src/agent/formats/pgText.js';
-import { feedInCuts } from '../../../support/cutFeed.js';
+import { feedInCuts, rowsOfCopyText } from '../../../support/copyText.js';
 
 const TYPES: LogicalType[] = ['string', 'integer', 'decimal', 'float', 'boolean', 'json', 'timestamp', 'binary', 'uuid'];
 const piece = fc.constantFrom('a', 'é', '😀', '"', '\\\\', '\\t', '\\n', '\\r', '\\b', '\\f', '\\v', '\\x41', '\\101', '\\q', '\u0001', '\u001f', '\u007f', ' ', '{"k":1}', '[1]', 'null', 't', 'f', 'true', '0', '-0', '12', '1.5', '1e5', '-2E-3', '01', '1.', '.5', 'NaN', '-', '\u2028', '\\N');
@@ -40,12 +38,7 @@ function copyText(rows: Buffer[][], endsWithNewline: boolean): Buffer {
 }
 
 function rowPath(bytes: Buffer, columns: Column[], pattern: JsonFilePattern): string {
-  const parser = new PgTextParser();
-  const rows: Row[] = [];
-  const d = new StringDecoder('utf8');
-  parser.push(d.write(bytes), rows);
-  parser.push(d.end(), rows);
-  parser.end(rows);
+  const rows = rowsOfCopyText(bytes);
   const e = jsonEncoder(columns, pattern);
   return e.begin() + e.rows(rows) + e.end();
 }

@@ -8,14 +8,12 @@
  * test/integration/contract/parquet.test.ts.
  */
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import fc from 'fast-check';
 import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import type { Column, Row } from '../../../../src/agent/copy/rows.js';
 import { parquetFormat } from '../../../../src/agent/formats/parquet.js';
-import { PgTextParser } from '../../../../src/agent/formats/pgText.js';
-import { feedInCuts } from '../../../support/cutFeed.js';
+import { feedInCuts, rowsOfCopyText } from '../../../support/copyText.js';
 
 const codec = fc.constantFrom('snappy', 'none', 'gzip');
 const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((a) => a.join(''));
@@ -61,12 +59,7 @@ const table = fc.integer({ min: 1, max: 5 }).chain((n) =>
 const copyText = (rows: Buffer[][]): Buffer => Buffer.concat(rows.map((r) => Buffer.concat([...r.flatMap((v, i) => (i ? [Buffer.from('\t'), v] : [v])), Buffer.from('\n')])));
 
 function rowPath(bytes: Buffer, columns: Column[], compressionCodec: string): Buffer {
-  const parser = new PgTextParser();
-  const rows: Row[] = [];
-  const d = new StringDecoder('utf8');
-  parser.push(d.write(bytes), rows);
-  parser.push(d.end(), rows);
-  parser.end(rows);
+  const rows = rowsOfCopyText(bytes);
   const e = parquetFormat({ compressionCodec }).binaryEncoder!(columns);
   return Buffer.concat([e.begin(), e.rows(rows), e.end()]);
 }
